@@ -1,0 +1,44 @@
+"""`create_app`: the HTTP API, built from what the composition root hands it. No globals."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import ccserver
+from ccserver.api.deps import AppContext
+from ccserver.api.metrics import HttpMetrics, MetricsMiddleware
+from ccserver.api.problems import install_problem_handlers
+from ccserver.api.readiness import DatabaseReadiness, Readiness
+from ccserver.api.routes import calls, customers, health
+from ccserver.crm.database import session_factory
+from ccserver.settings import Settings
+
+
+def create_app(
+    *,
+    settings: Settings,
+    engine: AsyncEngine,
+    readiness: Readiness | None = None,
+    metrics_registry: CollectorRegistry | None = None,
+) -> FastAPI:
+    """The FastAPI app. `readiness` defaults to a database-only check; `metrics_registry` (served at
+    /metrics, and where the HTTP metrics are registered) defaults to a fresh registry."""
+    registry = metrics_registry if metrics_registry is not None else CollectorRegistry()
+    app = FastAPI(
+        title="ccserver",
+        version=ccserver.__version__,
+        description="Contact-center server around a real Asterisk. Authenticate with `Bearer <API key>`.",
+    )
+    app.state.context = AppContext(
+        settings=settings,
+        sessions=session_factory(engine),
+        readiness=readiness if readiness is not None else DatabaseReadiness(engine),
+        metrics_registry=registry,
+    )
+    install_problem_handlers(app)
+    app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))
+    for module in (health, customers, calls):
+        app.include_router(module.router)
+    return app

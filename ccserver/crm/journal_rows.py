@@ -1,0 +1,89 @@
+"""Journal entries and entities as database rows, and the SQL that stores them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from ccserver.events.model import Bridge, Call, Leg, TrackedEvent
+
+EVENT_COLUMNS = (
+    "id", "switch_id", "call_id", "leg_id", "event", "uniqueid", "linkedid", "occurred_at", "received_at", "raw",
+)
+
+
+def event_row(entry: TrackedEvent) -> tuple[Any, ...]:
+    return (
+        entry.id, entry.switch_id, entry.call_id, entry.leg_id, entry.name, entry.uniqueid, entry.linkedid,
+        entry.occurred_at, entry.received_at, orjson.dumps(entry.headers).decode(),
+    )
+
+
+def call_row(c: Call) -> tuple[Any, ...]:
+    return (
+        c.id, c.switch_id, c.linkedid, c.direction, c.state, c.outcome, c.caller_number, c.caller_e164,
+        c.caller_name, c.dialed_number, c.started_at, c.answered_at, c.ended_at, c.hangup_cause,
+        c.hangup_cause_text, c.transfer_count, c.stale,
+    )
+
+
+def leg_row(g: Leg) -> tuple[Any, ...]:
+    return (
+        g.id, g.call_id, g.switch_id, g.uniqueid, g.channel, g.tech, g.endpoint, g.role, g.caller_number,
+        g.caller_name, g.connected_number, g.connected_name, g.context, g.exten, g.state, g.dial_status,
+        g.bridge_id, g.created_at, g.ringing_at, g.answered_at, g.hungup_at, g.hangup_cause, g.hangup_cause_text,
+    )
+
+
+def bridge_row(b: Bridge) -> tuple[Any, ...]:
+    return (
+        b.id, b.call_id, b.switch_id, b.bridge_uniqueid, b.bridge_type, b.technology, b.created_at,
+        b.destroyed_at, b.max_members,
+    )
+
+
+# An inbound call is matched to the customer owning its caller's number (newest contact wins); once
+# matched it keeps that customer even if the caller id changes later in the call.
+UPSERT_CALL = """
+INSERT INTO calls (id, switch_id, linkedid, direction, state, outcome, caller_number, caller_e164,
+    caller_name, dialed_number, started_at, answered_at, ended_at, hangup_cause, hangup_cause_text,
+    transfer_count, stale, customer_id, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+    CASE WHEN $4 = 'inbound' AND $8::text IS NOT NULL THEN
+        (SELECT customer_id FROM contacts WHERE e164 = $8::text AND kind = 'phone'
+         ORDER BY created_at DESC LIMIT 1) END,
+    now())
+ON CONFLICT (id) DO UPDATE SET
+    direction = excluded.direction, state = excluded.state, outcome = excluded.outcome,
+    caller_number = excluded.caller_number, caller_e164 = excluded.caller_e164,
+    caller_name = excluded.caller_name, dialed_number = excluded.dialed_number,
+    answered_at = excluded.answered_at, ended_at = excluded.ended_at,
+    hangup_cause = excluded.hangup_cause, hangup_cause_text = excluded.hangup_cause_text,
+    transfer_count = excluded.transfer_count, stale = excluded.stale,
+    customer_id = COALESCE(calls.customer_id, excluded.customer_id), updated_at = now()
+"""
+
+UPSERT_LEG = """
+INSERT INTO legs (id, call_id, switch_id, uniqueid, channel, tech, endpoint, role, caller_number,
+    caller_name, connected_number, connected_name, context, exten, state, dial_status, bridge_id,
+    created_at, ringing_at, answered_at, hungup_at, hangup_cause, hangup_cause_text)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+    $22, $23)
+ON CONFLICT (id) DO UPDATE SET
+    channel = excluded.channel, role = excluded.role, caller_number = excluded.caller_number,
+    caller_name = excluded.caller_name, connected_number = excluded.connected_number,
+    connected_name = excluded.connected_name, context = excluded.context, exten = excluded.exten,
+    state = excluded.state, dial_status = excluded.dial_status, bridge_id = excluded.bridge_id,
+    ringing_at = excluded.ringing_at, answered_at = excluded.answered_at, hungup_at = excluded.hungup_at,
+    hangup_cause = excluded.hangup_cause, hangup_cause_text = excluded.hangup_cause_text
+"""
+
+UPSERT_BRIDGE = """
+INSERT INTO bridges (id, call_id, switch_id, bridge_uniqueid, bridge_type, technology, created_at,
+    destroyed_at, max_members)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (id) DO UPDATE SET
+    call_id = COALESCE(bridges.call_id, excluded.call_id), bridge_type = excluded.bridge_type,
+    technology = excluded.technology, destroyed_at = excluded.destroyed_at, max_members = excluded.max_members
+"""

@@ -1,0 +1,36 @@
+"""Phone numbers to E.164, the one form calls and contacts are matched on. Pure; no I/O."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+# What people and switches actually write: digits, an optional leading "+", and separators.
+# Letters (vanity numbers, "ext. 12", free text) are refused rather than guessed at.
+_SHAPE = re.compile(r"^\+?[0-9()\-. /\u00a0\u2010-\u2015]+$")
+_MAX_LEN = 64
+
+
+def to_e164(raw: str, *, default_region: str) -> str | None:
+    """`raw` in any common format as E.164 (`+14155550100`), or None if it cannot be a phone number.
+
+    Accepts international ("+1 (415) 555-0100", "00 44 20 7946 0958"), national in `default_region`
+    ("415.555.0100" with region US), RFC 3966 ("tel:+14155550100") and E.164 itself.
+    """
+    text = raw.strip()
+    if text[:4].lower() == "tel:":
+        text = text[4:].split(";", 1)[0]
+    if not text or len(text) > _MAX_LEN or not _SHAPE.match(text):
+        return None
+    if text.startswith("00"):
+        # The common international prefix, even where the local exit code differs (011 in the US).
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, default_region.upper())
+    except phonenumbers.NumberParseException:
+        return None
+    # Length-based on purpose: caller-ids of unallocated ranges must still match a stored contact.
+    if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -1,0 +1,152 @@
+"""Put the repo's Asterisk config (plus the sandbox-only files) into the chroot's /etc/asterisk.
+
+The chroot's /etc/asterisk is made to match exactly what the repo says, file by file, so both
+`up` and `reload` know which files changed.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ccserver.sandbox.paths import CHROOT_MOH_DIR, CHROOT_PROMPTS_DIR, SandboxError, SandboxPaths
+
+# Files ccserver itself writes into /etc/asterisk at run time (agents created over REST); a sync
+# must not delete them.
+RUNTIME_FILES = frozenset({"pjsip_agents.conf"})
+
+# [ccserver-fallback] replaces `{did}` with the dialed number: the callee simulator gets the DID.
+SANDBOX_EXTENSIONS_CUSTOM = """\
+; Written by `ccserver sandbox`: the fallback reaches the callee simulator instead of a real operator.
+[globals](+)
+CCSERVER_FALLBACK_DIAL = Local/{did}@sim-callee
+"""
+
+MOH_FILE = "tones.wav"
+MOH_SOX_SYNTH = ["synth", "20", "sine", "440", "sine", "554", "vol", "0.2"]
+
+
+@dataclass(frozen=True)
+class ConfigChanges:
+    """Paths relative to /etc/asterisk."""
+
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    held_back: list[str] = field(default_factory=list)  # differ, but left as they were (need a restart)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.changed or self.removed)
+
+    def describe(self) -> str:
+        if not (self.any or self.held_back):
+            return "config unchanged"
+        parts = [f"changed {', '.join(self.changed)}" if self.changed else ""]
+        parts.append(f"removed {', '.join(self.removed)}" if self.removed else "")
+        parts.append(f"not applied {', '.join(self.held_back)}" if self.held_back else "")
+        return "; ".join(p for p in parts if p)
+
+
+def manager_users_conf(secret: str) -> str:
+    return f"; Written by `ccserver sandbox`.\n[ccserver](ccserver-rights)\nsecret = {secret}\n"
+
+
+def _files_under(directory: Path) -> dict[str, Path]:
+    return {
+        str(path.relative_to(directory)): path
+        for path in sorted(directory.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+def desired_config(project_dir: Path, secret: str) -> dict[str, bytes]:
+    """Every file the chroot's /etc/asterisk should hold, by path relative to it."""
+    conf_dir = project_dir / "asterisk-conf"
+    if not (conf_dir / "asterisk.conf").is_file():
+        raise SandboxError(
+            f"{conf_dir}/asterisk.conf missing: point CCSERVER_PROJECT_DIR at the ccserver checkout"
+        )
+    files = {rel: path.read_bytes() for rel, path in _files_under(conf_dir).items()}
+    dialplans = project_dir / "dialplans"
+    if dialplans.is_dir():
+        files |= {f"dialplans/{rel}": path.read_bytes() for rel, path in _files_under(dialplans).items()}
+    files["manager_users.conf"] = manager_users_conf(secret).encode()
+    files["extensions_custom.conf"] = SANDBOX_EXTENSIONS_CUSTOM.encode()
+    return files
+
+
+def _write_atomically(target: Path, content: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_bytes(content)
+    os.replace(tmp, target)
+
+
+def sync_tree(
+    target_dir: Path,
+    desired: dict[str, bytes],
+    keep: frozenset[str] = frozenset(),
+    hold_back: frozenset[str] = frozenset(),
+) -> ConfigChanges:
+    """Make `target_dir` hold exactly `desired` (plus `keep`); report what differed.
+
+    Files in `hold_back` are left as they are even when they differ, and reported as held back.
+    """
+    target_dir.mkdir(parents=True, exist_ok=True)
+    present = _files_under(target_dir)
+    held_back = []
+    for rel in sorted(hold_back & desired.keys()):
+        existing = present.get(rel)
+        if existing is None or existing.read_bytes() != desired[rel]:
+            held_back.append(rel)
+    desired = {rel: content for rel, content in desired.items() if rel not in held_back}
+    keep = keep | frozenset(held_back)
+    changed = []
+    for rel, content in sorted(desired.items()):
+        existing = present.get(rel)
+        if existing is None or existing.read_bytes() != content:
+            _write_atomically(target_dir / rel, content)
+            changed.append(rel)
+    removed = sorted(rel for rel in present if rel not in desired and rel not in keep)
+    for rel in removed:
+        (target_dir / rel).unlink()
+    for directory in sorted((p for p in target_dir.rglob("*") if p.is_dir()), reverse=True):
+        if not any(directory.iterdir()):
+            directory.rmdir()
+    return ConfigChanges(changed=changed, removed=removed, held_back=held_back)
+
+
+def install_config(
+    paths: SandboxPaths, project_dir: Path, secret: str, hold_back: frozenset[str] = frozenset()
+) -> ConfigChanges:
+    desired = desired_config(project_dir, secret)
+    return sync_tree(paths.etc_dir, desired, keep=RUNTIME_FILES, hold_back=hold_back)
+
+
+def install_moh(paths: SandboxPaths) -> None:
+    """Hold music for musiconhold.conf's [default]: two sine tones rendered on the host with sox."""
+    if not paths.moh_cache.exists():
+        if shutil.which("sox") is None:
+            raise SandboxError("sox not found: apt-get install sox (it renders the sandbox's hold music)")
+        tmp = paths.moh_cache.with_name("moh-render.wav")
+        cmd = ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(tmp), *MOH_SOX_SYNTH]
+        subprocess.run(cmd, check=True, capture_output=True)
+        os.replace(tmp, paths.moh_cache)
+    target = paths.in_root(CHROOT_MOH_DIR) / MOH_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists() or not filecmp.cmp(paths.moh_cache, target, shallow=False):
+        shutil.copyfile(paths.moh_cache, target)
+
+
+def install_prompts(paths: SandboxPaths, project_dir: Path) -> int:
+    """Copy rendered IVR prompts (`build/prompts/**`, if built) to Asterisk's sounds dir; returns a count."""
+    source = project_dir / "build" / "prompts"
+    if not source.is_dir():
+        return 0
+    desired = {rel: path.read_bytes() for rel, path in _files_under(source).items()}
+    sync_tree(paths.in_root(CHROOT_PROMPTS_DIR), desired)
+    return len(desired)
