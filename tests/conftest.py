@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import secrets
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
@@ -25,6 +26,17 @@ from ccserver.crm.migrate import run_migrations
 from ccserver.settings import Settings
 
 ApiKeyFactory = Callable[[str], Awaitable[str]]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # `timeout`, CI cancellation and `kill` send SIGTERM; as an interrupt it still runs fixture
+    # teardown, so the scratch databases below are dropped instead of left behind.
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 @pytest.fixture(scope="session")

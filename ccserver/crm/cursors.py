@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 
@@ -24,8 +24,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
         at_text, id_text = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
         at = datetime.fromisoformat(at_text)
         row_id = UUID(id_text)
-    except (ValueError, TypeError, UnicodeError, binascii.Error) as exc:
+        if at.tzinfo is None:
+            raise ValueError("no offset")
+        at = at.astimezone(UTC)
+    except (ValueError, TypeError, OverflowError, UnicodeError, binascii.Error) as exc:
         raise InvalidCursor("not a cursor returned by this API") from exc
-    if at.tzinfo is None:
-        raise InvalidCursor("not a cursor returned by this API")
     return at, row_id

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ccserver.crm.cursors import decode_cursor, encode_cursor
-from ccserver.crm.errors import Conflict, FieldError, InvalidInput, NotFound, VersionMismatch
+from ccserver.crm.errors import Conflict, CrmError, FieldError, InvalidInput, NotFound, VersionMismatch
 from ccserver.crm.phones import to_e164
 from ccserver.crm.tables import contacts, customers
 
@@ -167,11 +167,11 @@ async def update_customer(
         for name in ("name", "account_number", "tier", "language", "custom_fields")
         if getattr(changes, name) is not UNSET
     }
-    phone_rows = (
-        None if changes.phones is UNSET else _phone_rows(changes.phones, default_region=default_region)
-    )
-    email_rows = None if changes.emails is UNSET else _email_rows(changes.emails)
+    phone_rows = email_rows = None
+    if not isinstance(changes.phones, _Unset):
+        phone_rows = _phone_rows(changes.phones, default_region=default_region)
     if not isinstance(changes.emails, _Unset):
+        email_rows = _email_rows(changes.emails)
         values["email"] = changes.emails[0].address if changes.emails else None
     stmt = update(customers).where(customers.c.id == customer_id)
     if expected_version is not None:
@@ -180,9 +180,7 @@ async def update_customer(
     try:
         updated = (await session.execute(stmt.returning(customers.c.id))).first()
         if updated is None:
-            await session.rollback()
-            current = await get_customer(session=session, customer_id=customer_id)  # NotFound if it is gone
-            raise VersionMismatch(current=current.version, expected=expected_version or 0)
+            raise await _gone_or_stale(session, customer_id, expected_version)
         for kind, rows in (("phone", phone_rows), ("email", email_rows)):
             if rows is not None:
                 await session.execute(
@@ -204,10 +202,19 @@ async def delete_customer(
         stmt = stmt.where(customers.c.version == expected_version)
     deleted = (await session.execute(stmt.returning(customers.c.id))).first()
     if deleted is None:
-        await session.rollback()
-        current = await get_customer(session=session, customer_id=customer_id)
-        raise VersionMismatch(current=current.version, expected=expected_version or 0)
+        raise await _gone_or_stale(session, customer_id, expected_version)
     await session.commit()
+
+
+async def _gone_or_stale(session: AsyncSession, customer_id: UUID, expected_version: int | None) -> CrmError:
+    """Why a guarded UPDATE/DELETE touched no row: the customer is gone, or its version moved on."""
+    await session.rollback()
+    current = (
+        await session.execute(select(customers.c.version).where(customers.c.id == customer_id))
+    ).scalar_one_or_none()
+    if current is None or expected_version is None:
+        return NotFound("customer", customer_id)
+    return VersionMismatch(current=current, expected=expected_version)
 
 
 def _phone_rows(phones: Sequence[PhoneInput], *, default_region: str) -> list[dict[str, Any]]:

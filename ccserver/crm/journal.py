@@ -96,8 +96,10 @@ class JournalWriter:
     async def run(self) -> None:
         delay = 0.2
         while True:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation at a timeout.
             try:
-                await asyncio.wait_for(self._wake.wait(), self._flush_interval)
+                async with asyncio.timeout(self._flush_interval):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
             self._wake.clear()

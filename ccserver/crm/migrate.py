@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from pathlib import Path
 
@@ -73,6 +74,9 @@ async def ensure_database(*, database_url: str) -> bool:
 def migrate_command(*, revision: str = "head", downgrade: bool = False) -> int:
     from ccserver.settings import Settings
 
+    # Show alembic's "Running upgrade ... -> ..." lines on stderr, as `alembic` itself would.
+    logging.basicConfig(format="%(message)s")
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
     database_url = Settings().database_url
     shown = make_url(async_database_url(database_url)).render_as_string(hide_password=True)
     action = "downgraded" if downgrade else "upgraded"

@@ -8,8 +8,11 @@ import phonenumbers
 
 # What people and switches actually write: digits, an optional leading "+", and separators.
 # Letters (vanity numbers, "ext. 12", free text) are refused rather than guessed at.
-_SHAPE = re.compile(r"^\+?[0-9()\-. /\u00a0\u2010-\u2015]+$")
+_SEPARATORS = r"()\-. /\u00a0\u2010-\u2015"
+_SHAPE = re.compile(rf"^\+?[0-9{_SEPARATORS}]+$")
+_SEPARATOR = re.compile(rf"[{_SEPARATORS}]")
 _MAX_LEN = 64
+_E164_MAX_DIGITS = 15
 
 
 def to_e164(raw: str, *, default_region: str) -> str | None:
@@ -23,14 +26,25 @@ def to_e164(raw: str, *, default_region: str) -> str | None:
         text = text[4:].split(";", 1)[0]
     if not text or len(text) > _MAX_LEN or not _SHAPE.match(text):
         return None
+    text = _SEPARATOR.sub("", text)
     if text.startswith("00"):
         # The common international prefix, even where the local exit code differs (011 in the US).
         text = "+" + text[2:]
+    e164 = _parse(text, default_region.upper())
+    # Only a fixpoint is E.164: a few degenerate inputs (all-zero national numbers) change on re-reading.
+    if e164 is None or _parse(e164, "ZZ") != e164:
+        return None
+    return e164
+
+
+def _parse(text: str, region: str) -> str | None:
     try:
-        number = phonenumbers.parse(text, default_region.upper())
+        number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return None
     # Length-based on purpose: caller-ids of unallocated ranges must still match a stored contact.
     if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
         return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    # E.164 caps a number at 15 digits; libphonenumber allows longer ones in a few regions.
+    return e164 if len(e164) <= _E164_MAX_DIGITS + 1 else None

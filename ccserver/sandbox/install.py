@@ -63,17 +63,24 @@ def _files_under(directory: Path) -> dict[str, Path]:
     }
 
 
-def desired_config(project_dir: Path, secret: str) -> dict[str, bytes]:
-    """Every file the chroot's /etc/asterisk should hold, by path relative to it."""
+def repo_config_files(project_dir: Path) -> dict[str, Path]:
+    """The repo's Asterisk config laid out as in /etc/asterisk: `asterisk-conf/*` at the top,
+    `dialplans/**` under `dialplans/` (where extensions.conf's `#include dialplans/...` expects them)."""
     conf_dir = project_dir / "asterisk-conf"
     if not (conf_dir / "asterisk.conf").is_file():
         raise SandboxError(
             f"{conf_dir}/asterisk.conf missing: point CCSERVER_PROJECT_DIR at the ccserver checkout"
         )
-    files = {rel: path.read_bytes() for rel, path in _files_under(conf_dir).items()}
+    files = _files_under(conf_dir)
     dialplans = project_dir / "dialplans"
     if dialplans.is_dir():
-        files |= {f"dialplans/{rel}": path.read_bytes() for rel, path in _files_under(dialplans).items()}
+        files |= {f"dialplans/{rel}": path for rel, path in _files_under(dialplans).items()}
+    return files
+
+
+def desired_config(project_dir: Path, secret: str) -> dict[str, bytes]:
+    """Every file the chroot's /etc/asterisk should hold, by path relative to it."""
+    files = {rel: path.read_bytes() for rel, path in repo_config_files(project_dir).items()}
     files["manager_users.conf"] = manager_users_conf(secret).encode()
     files["extensions_custom.conf"] = SANDBOX_EXTENSIONS_CUSTOM.encode()
     return files

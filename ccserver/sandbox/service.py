@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import fcntl
 import re
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ccserver.sandbox.ami import AmiClient, run_blocking
+from ccserver.sandbox.ami import AmiClient, AmiError, run_blocking
 from ccserver.sandbox.host import require_root
 from ccserver.sandbox.install import ConfigChanges, install_config, install_moh, install_prompts
 from ccserver.sandbox.mounts import unmount_all
@@ -145,9 +146,15 @@ def ensure_sandbox_up(project_dir: Path | str | None = None) -> SandboxInfo:
         if plan_reload(changes).needs_restart:
             _stop(paths, graceful_timeout=5)
             return _start(paths, project)
-        if changes.any:
-            run_blocking(_reload_running(changes))
-        wait_fully_booted(pids[0], _login(), paths.log_file, timeout=10)
+        try:
+            if changes.any:
+                run_blocking(_reload_running(changes))
+            wait_fully_booted(pids[0], _login(), paths.log_file, timeout=10)
+        except (SandboxError, AmiError, OSError, TimeoutError):
+            # Running but not answering AMI as we expect (hung, or started by hand with other
+            # credentials): start it afresh.
+            _stop(paths, graceful_timeout=5)
+            return _start(paths, project)
         return _info(paths, pids[0], started=False, changes=changes, boot_seconds=0.0)
 
 
@@ -217,7 +224,7 @@ def sandbox_status() -> SandboxStatus:
         try:
             match = _VERSION.search(asterisk_cli("core show version", timeout=10))
             version = match.group(1) if match else ""
-        except (SandboxError, OSError):
+        except (SandboxError, OSError, subprocess.TimeoutExpired):
             version = ""
         try:
             wait_fully_booted(pids[0], _login(), paths.log_file, timeout=5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from typing import Any
 
 import asyncpg
@@ -104,7 +105,9 @@ async def test_compare_notices_a_drifted_schema(empty_db_url: str) -> None:
     assert {"modify_default", "add_index"} <= kinds
 
 
-async def test_catalog_is_identical_to_one_built_from_tables_py(migrated_db_url: str, empty_db_url: str) -> None:
+async def test_catalog_is_identical_to_one_built_from_tables_py(
+    migrated_db_url: str, empty_db_url: str
+) -> None:
     """Covers what compare_metadata skips, such as the WHERE clause of partial indexes."""
     engine = create_engine(database_url=empty_db_url, pooled=False)
     try:
@@ -132,19 +135,17 @@ async def test_downgrade_to_base_leaves_no_tables_and_upgrades_again(empty_db_ur
 async def test_ccserver_migrate_creates_the_database_and_rolls_back(
     pg_server_dsn: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    name = "ccserver_test_cli_" + make_url(pg_server_dsn).host.replace(".", "_") if False else None
-    import secrets
-
-    name = f"ccserver_test_cli_{secrets.token_hex(6)}"
+    name = f"ccserver_test_cli_{secrets.token_hex(6)}"  # does not exist yet: migrate must create it
     url = make_url(pg_server_dsn).set(drivername="postgresql+asyncpg", database=name)
-    monkeypatch.setenv("CCSERVER_DATABASE_URL", url.render_as_string(hide_password=False))
+    url_text = url.render_as_string(hide_password=False)
+    monkeypatch.setenv("CCSERVER_DATABASE_URL", url_text)
     try:
         assert await asyncio.to_thread(cli.main, ["migrate"]) == 0
-        assert set(metadata.tables) <= await _tables(str(url.render_as_string(hide_password=False)))
+        assert set(metadata.tables) <= await _tables(url_text)
         assert "upgraded to head" in capsys.readouterr().out
 
         assert await asyncio.to_thread(cli.main, ["migrate", "base", "--downgrade"]) == 0
-        assert await _tables(url.render_as_string(hide_password=False)) <= {"alembic_version"}
+        assert await _tables(url_text) <= {"alembic_version"}
     finally:
         admin = await asyncpg.connect(pg_server_dsn)
         try:

@@ -63,6 +63,16 @@ def test_what_cannot_be_a_number_is_none(raw: str) -> None:
     assert to_e164(raw, default_region="US") is None
 
 
+def test_longer_than_e164_allows_is_none() -> None:
+    # libphonenumber accepts 16-digit numbers in Indonesia; E.164 stops at 15 digits.
+    assert to_e164("10000000000000", default_region="ID") is None
+
+
+def test_degenerate_all_zero_numbers_are_none() -> None:
+    # libphonenumber reads "+200000000000" as Egypt with national number 0, which does not round-trip.
+    assert to_e164("+200000000000", default_region="US") is None
+
+
 def test_national_format_depends_on_the_default_region() -> None:
     assert to_e164("020 7946 0958", default_region="US") is None
     assert to_e164("020 7946 0958", default_region="GB") == "+442079460958"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -20,34 +19,26 @@ from ccserver.api.schemas.calls import (
     Direction,
     Outcome,
 )
-from ccserver.api.schemas.common import Page, Problem
-from ccserver.api.schemas.types import MAX_BIGINT, MAX_LIMIT, Cursor, Text
+from ccserver.api.schemas.common import Page, problem_responses
+from ccserver.api.schemas.types import MAX_BIGINT, MAX_LIMIT, Cursor, Text, UtcDateTime
 from ccserver.crm import calls
 from ccserver.crm.calls import CallFilters
 
-_PROBLEMS = {
-    code: {"model": Problem, "content": {"application/problem+json": {}}} for code in (401, 403, 404, 422)
-}
-router = APIRouter(prefix="/api/v1/calls", tags=["calls"], responses=_PROBLEMS)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """A time without an offset is read as UTC."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+router = APIRouter(prefix="/api/v1/calls", tags=["calls"], responses=problem_responses(401, 403, 404, 422))
 
 
 def call_filters(
     started_from: Annotated[
-        datetime | None, Query(alias="from", description="Started at or after (ISO 8601; UTC if no offset).")
+        UtcDateTime | None,
+        Query(alias="from", description="Started at or after (ISO 8601; UTC if no offset)."),
     ] = None,
-    started_to: Annotated[datetime | None, Query(alias="to", description="Started before.")] = None,
+    started_to: Annotated[UtcDateTime | None, Query(alias="to", description="Started before.")] = None,
     direction: Direction | None = None,
     customer_id: UUID | None = None,
     state: CallState | None = None,
     outcome: Outcome | None = None,
     switch_id: Annotated[Text | None, Query(description="The Asterisk the call ran on.")] = None,
 ) -> CallFilters:
-    started_from, started_to = _utc(started_from), _utc(started_to)
     if started_from is not None and started_to is not None and started_to < started_from:
         raise RequestValidationError(
             [{"loc": ("query", "to"), "msg": "must not be before `from`", "type": "value_error"}]

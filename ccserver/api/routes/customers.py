@@ -11,22 +11,21 @@ from fastapi.exceptions import RequestValidationError
 from ccserver.api.auth import AnyRole, CustomerWriter
 from ccserver.api.deps import SessionDep, SettingsDep
 from ccserver.api.etags import etag, expected_version, if_match_version
-from ccserver.api.schemas.common import Page, Problem
+from ccserver.api.schemas.common import Page, problem_responses
 from ccserver.api.schemas.customers import CustomerCreate, CustomerOut, CustomerUpdate
 from ccserver.api.schemas.types import MAX_LIMIT, Cursor, PhoneText
 from ccserver.crm import customers
 from ccserver.crm.phones import to_e164
 
-_PROBLEMS = {
-    code: {"model": Problem, "content": {"application/problem+json": {}}} for code in (401, 403, 404, 422)
-}
-router = APIRouter(prefix="/api/v1/customers", tags=["customers"], responses=_PROBLEMS)
+router = APIRouter(
+    prefix="/api/v1/customers", tags=["customers"], responses=problem_responses(401, 403, 404, 422)
+)
 
 IfMatch = Annotated[int | None, Depends(if_match_version)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses={409: {"model": Problem}})
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(409))
 async def create_customer(
     body: CustomerCreate, session: SessionDep, settings: SettingsDep, _: CustomerWriter, response: Response
 ) -> CustomerOut:
@@ -67,7 +66,7 @@ async def get_customer(customer_id: UUID, session: SessionDep, _: AnyRole, respo
     return CustomerOut.of(customer)
 
 
-@router.patch("/{customer_id}", responses={409: {"model": Problem}, 412: {"model": Problem}})
+@router.patch("/{customer_id}", responses=problem_responses(409, 412))
 async def update_customer(
     customer_id: UUID,
     body: CustomerUpdate,
@@ -88,7 +87,7 @@ async def update_customer(
     return CustomerOut.of(customer)
 
 
-@router.delete("/{customer_id}", status_code=status.HTTP_204_NO_CONTENT, responses={412: {"model": Problem}})
+@router.delete("/{customer_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(412))
 async def delete_customer(
     customer_id: UUID, session: SessionDep, _: CustomerWriter, if_match: IfMatch
 ) -> None:

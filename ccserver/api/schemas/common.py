@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -34,3 +34,8 @@ class Problem(BaseModel):
     detail: str | None = Field(default=None, examples=["The request has invalid fields."])
     instance: str | None = Field(default=None, examples=["/api/v1/customers"])
     errors: list[FieldProblem] | None = None
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries saying these status codes come back as problem details."""
+    return {code: {"model": Problem, "content": {"application/problem+json": {}}} for code in codes}

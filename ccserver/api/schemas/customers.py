@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 from ccserver.api.schemas.types import MAX_INT, CustomFields, EmailText, NonEmptyText, PhoneText, Text
 from ccserver.crm.customers import Contact, Customer, CustomerChanges, EmailInput, PhoneInput
 
-_EXAMPLE_IN = {
+_EXAMPLE_IN: dict[str, Any] = {
     "name": "Ada Lovelace",
     "account_number": "ACME-1001",
     "tier": "gold",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, JsonValue, StringConstraints
@@ -27,22 +29,35 @@ def _storable(value: str) -> str:
 
 
 def _storable_json(value: Any) -> Any:
-    _check_json_strings(value)
+    _check_json(value)
     if len(json.dumps(value)) > _MAX_CUSTOM_FIELDS_BYTES:
         raise ValueError(f"must be at most {_MAX_CUSTOM_FIELDS_BYTES} bytes of JSON")
     return value
 
 
-def _check_json_strings(value: Any) -> None:
+def _check_json(value: Any) -> None:
+    """What jsonb refuses although Python's JSON reader accepts it: NUL, lone surrogates, NaN, Infinity."""
     if isinstance(value, str):
         _storable(value)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("must not contain NaN or Infinity")
     elif isinstance(value, dict):
         for key, item in value.items():
             _storable(key)
-            _check_json_strings(item)
+            _check_json(item)
     elif isinstance(value, list):
         for item in value:
-            _check_json_strings(item)
+            _check_json(item)
+
+
+def _utc(value: datetime) -> datetime:
+    """A time without an offset is read as UTC; every time is stored and compared in UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is outside the supported range of years 1-9999 (UTC)") from None
 
 
 def _cursor(value: str) -> str:
@@ -64,4 +79,5 @@ EmailText = Annotated[
     AfterValidator(_storable),
 ]
 CustomFields = Annotated[dict[str, JsonValue], AfterValidator(_storable_json)]
+UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
 Cursor = Annotated[str, StringConstraints(max_length=200), AfterValidator(_cursor)]
