@@ -121,6 +121,18 @@ def parse_frame(frame: bytes, stats: FrameStats | None = None) -> Headers | None
     return headers
 
 
+def is_action_reply(headers: Headers) -> bool:
+    """A response, or an event that is part of a response (list actions carry the ActionID)."""
+    return "Response" in headers or "ActionID" in headers
+
+
+def is_switch_event(headers: Headers) -> bool:
+    """An event the switch sent on its own: what the journal records. OriginateResponse carries its
+    Originate's ActionID but is news about a channel, so it counts."""
+    event = headers.get("Event")
+    return event is not None and ("ActionID" not in headers or event == "OriginateResponse")
+
+
 def first(headers: Headers, key: str, default: str = "") -> str:
     """A header's value; the first one when Asterisk repeated it."""
     value = headers.get(key, default)

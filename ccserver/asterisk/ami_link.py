@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -19,7 +19,14 @@ from panoramisk import Manager
 from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
-from ccserver.asterisk.ami_frames import FrameSplitter, FrameStats, Headers, parse_frame
+from ccserver.asterisk.ami_frames import (
+    FrameSplitter,
+    FrameStats,
+    Headers,
+    is_action_reply,
+    is_switch_event,
+    parse_frame,
+)
 from ccserver.asterisk.ami_url import AmiEndpoint
 
 log = logging.getLogger(__name__)
@@ -56,19 +63,18 @@ class _Protocol(AMIProtocol):
 
     def data_received(self, data: bytes) -> None:  # type: ignore[override]
         link = self._manager.link
+        if link.raw_tap is not None:
+            link.raw_tap(data)
         received_at = datetime.now(UTC)
         for frame in self.splitter.feed(data):
             headers = parse_frame(frame, self.splitter.stats)
             if headers is None:
                 continue
-            action_id = headers.get("ActionID")
-            if isinstance(action_id, str) and action_id in self.responses:
+            # A reply nobody waits for any more (its action timed out) is dropped.
+            if is_action_reply(headers) and headers.get("ActionID") in self.responses:
                 self.handle_message(Message(headers))
-                if headers.get("Event") != "OriginateResponse":
-                    continue
-            elif "Response" in headers:
-                continue  # a late answer to an action that timed out
-            link.deliver(headers, received_at)
+            if is_switch_event(headers):
+                link.deliver(headers, received_at)
 
 
 class _Manager(Manager):  # type: ignore[misc]
@@ -131,6 +137,7 @@ class AmiLink:
         self.asterisk_version: str | None = None
         self.logins = 0
         self.frame_stats = FrameStats()
+        self.raw_tap: Callable[[bytes], None] | None = None  # sees every byte received (trace recording)
 
     # ---- lifecycle -----------------------------------------------------------------------------
 
@@ -172,7 +179,8 @@ class AmiLink:
         async with asyncio.timeout(self._action_timeout):
             login = await asyncio.shield(manager.authenticated_future)
         if not login.success:
-            raise AmiActionFailed(f"login refused for user {self.endpoint.username!r}: {login.get('Message')}")
+            user = self.endpoint.username
+            raise AmiActionFailed(f"login refused for user {user!r}: {login.get('Message')}")
         self.logged_in = True
         self.logins += 1
         self.asterisk_version = protocol.splitter.banner

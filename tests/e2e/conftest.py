@@ -22,14 +22,21 @@ async def sandbox() -> SandboxInfo:
 
 
 @pytest.fixture(scope="session")
+def recording() -> bytearray:
+    """Every byte the sandbox's AMI link received during the session."""
+    return bytearray()
+
+
+@pytest.fixture(scope="session")
 async def backbone(
-    sandbox: SandboxInfo, migrated_db_url: str, tmp_path_factory: pytest.TempPathFactory
+    sandbox: SandboxInfo, migrated_db_url: str, tmp_path_factory: pytest.TempPathFactory, recording: bytearray
 ) -> AsyncIterator[Backbone]:
     settings = Settings(
         database_url=migrated_db_url, ami_url=sandbox.ami_url, spool_dir=tmp_path_factory.mktemp("spool"),
         ami_ping_interval=1.0, default_region="US",
     )
     backbone = Backbone.build(settings, Metrics())
+    backbone.switches["sandbox"].link.raw_tap = recording.extend
     await backbone.start()
     await backbone.wait_switches_ready(30)
     try:

@@ -7,19 +7,30 @@ then each test checks one of them.
 from __future__ import annotations
 
 import asyncio
+import os
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
+from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
 
 from ccserver.backbone import Backbone
+from ccserver.crm.journal_rows import call_row, leg_row
+from ccserver.crm.phones import to_e164
+from ccserver.events.journal_ids import JournalIds
+from ccserver.events.model import Leg
+from ccserver.events.replay import replay
+from ccserver.events.tracker import CallTracker
 from tests.e2e.switch import live_legs, place_inbound_call, wait_call_row_ended, wait_until
 
 pytestmark = pytest.mark.sandbox
 
-CUSTOMER_PHONE_AS_ENTERED = "(415) 555-0100"  # national format; callers present +14155550100
+CUSTOMER_PHONE_AS_ENTERED = "(415) 555-0100"
+# Refreshed with CCSERVER_RECORD_FIXTURES=1; tests/replay checks it offline.
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "ami" / "sandbox_scenarios.raw"  # national format; callers present +14155550100
 
 
 @dataclass
@@ -62,8 +73,6 @@ async def _redirect_while_ringing(backbone: Backbone, linkedid: str, to_did: str
 async def customer_id(backbone: Backbone, api_key_factory) -> str:
     from ccserver.api.app import create_app
 
-    app = create_app(settings=backbone.settings, engine=None)  # type: ignore[arg-type]
-    del app  # creating customers goes through the REST API below, with its own engine
     from ccserver.crm.database import create_engine
 
     engine = create_engine(database_url=backbone.settings.database_url)
@@ -98,7 +107,8 @@ async def scenarios(backbone: Backbone, customer_id: str, asyncpg_dsn: str) -> d
         "blind_transfer": dict(did="20130", caller_stays=30),
         "redirected": dict(did="40000", caller_stays=30, fallback_timeout=30),
     }
-    linkedids = dict(zip(plan, await asyncio.gather(*(place_inbound_call(link, **kw) for kw in plan.values()))))
+    placed_ids = await asyncio.gather(*(place_inbound_call(link, **kw) for kw in plan.values()))
+    linkedids = dict(zip(plan, placed_ids, strict=True))
     await asyncio.gather(
         _blind_transfer_when_bridged(backbone, linkedids["blind_transfer"], "20102"),
         _redirect_while_ringing(backbone, linkedids["redirected"], "20101"),
@@ -108,7 +118,7 @@ async def scenarios(backbone: Backbone, customer_id: str, asyncpg_dsn: str) -> d
     conn = await asyncpg.connect(asyncpg_dsn)
     try:
         placed = {}
-        for name, row in zip(plan, rows):
+        for name, row in zip(plan, rows, strict=True):
             legs = await conn.fetch("SELECT * FROM legs WHERE call_id = $1 ORDER BY created_at, uniqueid", row["id"])
             events = await conn.fetch("SELECT * FROM call_events WHERE call_id = $1 ORDER BY id", row["id"])
             placed[name] = Placed(linkedid=linkedids[name], call=row, legs=legs, events=events)
@@ -229,3 +239,32 @@ async def test_rest_api_shows_the_call_its_legs_and_timeline(scenarios, api_clie
     listed = (await api_client.get("/api/v1/calls", params={"direction": "inbound", "limit": 100},
                                    headers=headers)).json()
     assert call_id in [c["id"] for c in listed["items"]]
+
+
+CALL_COLUMNS = (
+    "id", "switch_id", "linkedid", "direction", "state", "outcome", "caller_number", "caller_e164", "caller_name",
+    "dialed_number", "started_at", "answered_at", "ended_at", "hangup_cause", "hangup_cause_text",
+    "transfer_count", "stale",
+)
+LEG_COLUMNS = (
+    "id", "call_id", "switch_id", "uniqueid", "channel", "tech", "endpoint", "role", "caller_number",
+    "caller_name", "connected_number", "connected_name", "context", "exten", "state", "dial_status", "bridge_id",
+    "created_at", "ringing_at", "answered_at", "hungup_at", "hangup_cause", "hangup_cause_text",
+)
+
+
+async def test_replaying_the_recorded_trace_gives_what_the_live_switch_gave(scenarios, recording) -> None:
+    data = bytes(recording)
+    if os.environ.get("CCSERVER_RECORD_FIXTURES"):
+        FIXTURE.write_bytes(data)
+    tracker = CallTracker("sandbox", ids=JournalIds(), normalise_phone=partial(to_e164, default_region="US"))
+    entries = replay(data, tracker)
+    calls = {e.call.id: e.call for e in entries if e.call is not None and "call_ended" in e.transitions}
+    legs = {g.id: g for e in entries for g in e.touched if isinstance(g, Leg)}
+    for name, placed in scenarios.items():
+        offline = calls[placed.call["id"]]
+        assert call_row(offline) == tuple(placed.call[c] for c in CALL_COLUMNS), name
+        for leg in placed.legs:
+            assert leg_row(legs[leg["id"]]) == tuple(leg[c] for c in LEG_COLUMNS), (name, leg["channel"])
+        offline_names = [e.name for e in entries if e.call_id == placed.call["id"]]
+        assert offline_names == [e["event"] for e in placed.events], name
