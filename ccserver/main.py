@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
+from collections.abc import Iterator
 
 import uvicorn
 from pydantic import ValidationError
@@ -34,24 +37,54 @@ class ServiceReadiness:
         return result
 
 
+class _HttpServer(uvicorn.Server):
+    """uvicorn without its own signal handling: it re-raises SIGTERM once *it* is done, which would
+    kill the process before the journal is drained. `Service` owns the signals instead."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class Service:
+    """Everything `ccserver serve` runs in one asyncio process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.metrics = Metrics()
+        self.backbone = Backbone.build(settings, self.metrics)
+        self.engine = create_engine(database_url=settings.database_url)
+        self.app = create_app(
+            settings=settings, engine=self.engine, readiness=ServiceReadiness(self.engine, self.backbone),
+            metrics_registry=self.metrics.registry,
+        )
+        host, port = settings.http_host_port
+        self.server = _HttpServer(
+            uvicorn.Config(self.app, host=host, port=port, log_level="info", access_log=False)
+        )
+
+    def request_stop(self) -> None:
+        self.server.should_exit = True
+
+    async def run(self) -> None:
+        if not self.backbone.switches:
+            log.warning("CCSERVER_AMI_URL is empty: no switch connected, only the REST API runs")
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.request_stop)
+        await self.backbone.start()
+        try:
+            await self.server.serve()
+        finally:
+            log.info("stopping: draining the journal")
+            await self.backbone.stop()
+            await self.engine.dispose()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+
 async def run_service(settings: Settings) -> None:
-    metrics = Metrics()
-    backbone = Backbone.build(settings, metrics)
-    engine = create_engine(database_url=settings.database_url)
-    app = create_app(
-        settings=settings, engine=engine, readiness=ServiceReadiness(engine, backbone),
-        metrics_registry=metrics.registry,
-    )
-    host, port = settings.http_host_port
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False))
-    if not backbone.switches:
-        log.warning("CCSERVER_AMI_URL is empty: no switch connected, only the REST API runs")
-    await backbone.start()
-    try:
-        await server.serve()
-    finally:
-        await backbone.stop()
-        await engine.dispose()
+    await Service(settings).run()
 
 
 def serve() -> int:

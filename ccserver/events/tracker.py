@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ccserver.events.journal_ids import JournalIds
-from ccserver.events.model import Bridge, Call, Entity, Leg, TrackedEvent, bridge_key, call_key, leg_key
+from ccserver.events.model import Bridge, Call, Leg, TrackedEvent, bridge_key, call_key, leg_key
 
 log = logging.getLogger(__name__)
 

@@ -28,9 +28,9 @@ from tests.e2e.switch import live_legs, place_inbound_call, wait_call_row_ended,
 
 pytestmark = pytest.mark.sandbox
 
-CUSTOMER_PHONE_AS_ENTERED = "(415) 555-0100"
-# Refreshed with CCSERVER_RECORD_FIXTURES=1; tests/replay checks it offline.
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "ami" / "sandbox_scenarios.raw"  # national format; callers present +14155550100
+CUSTOMER_PHONE_AS_ENTERED = "(415) 555-0100"  # national format; callers present +14155550100
+# Refreshed with CCSERVER_RECORD_FIXTURES=1; tests/unit/test_recorded_sandbox_trace.py checks it offline.
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "ami" / "sandbox_scenarios.raw"
 
 
 @dataclass
@@ -72,7 +72,6 @@ async def _redirect_while_ringing(backbone: Backbone, linkedid: str, to_did: str
 @pytest.fixture(scope="module")
 async def customer_id(backbone: Backbone, api_key_factory) -> str:
     from ccserver.api.app import create_app
-
     from ccserver.crm.database import create_engine
 
     engine = create_engine(database_url=backbone.settings.database_url)

@@ -1,0 +1,108 @@
+"""`ccserver serve` as ops run it: one process, several switches, health endpoints, clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from ccserver.sandbox.ami import AmiClient
+from ccserver.sandbox.service import SandboxInfo
+from tests.e2e.switch import wait_call_row_ended
+
+pytestmark = pytest.mark.sandbox
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _as_switch(ami_url: str, switch_id: str) -> str:
+    return ami_url.split("?", 1)[0] + f"?switch={switch_id}"
+
+
+async def _get(client: httpx.AsyncClient, path: str) -> httpx.Response | None:
+    try:
+        return await client.get(path)
+    except httpx.TransportError:
+        return None
+
+
+async def test_serve_with_two_switches_and_one_unreachable(
+    sandbox: SandboxInfo, migrated_db_url: str, tmp_path: Path
+) -> None:
+    port = _free_port()
+    dead = f"ami://ccserver:x@127.0.0.1:{_free_port()}?switch=pbx-dead"
+    env = {
+        **os.environ,
+        "CCSERVER_DATABASE_URL": migrated_db_url,
+        "CCSERVER_AMI_URL": ",".join([_as_switch(sandbox.ami_url, s) for s in ("pbx-a", "pbx-b")] + [dead]),
+        "CCSERVER_HTTP_BIND": f"127.0.0.1:{port}",
+        "CCSERVER_SPOOL_DIR": str(tmp_path / "spool"),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "ccserver", "serve", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            async with asyncio.timeout(30):
+                while (ready := await _get(client, "/readyz")) is None or not (
+                    ready.json().get("ami:pbx-a") and ready.json().get("ami:pbx-b")
+                ):
+                    await asyncio.sleep(0.2)
+            assert ready.status_code == 503  # one switch is down, so not ready...
+            assert ready.json() == {"database": True, "ami:pbx-a": True, "ami:pbx-b": True, "ami:pbx-dead": False}
+            assert (await client.get("/healthz")).status_code == 200  # ...but alive
+
+            # a call on the switch is recorded once per link, each under its own switch id
+            conn = await asyncpg.connect(migrated_db_url.replace("+asyncpg", ""))
+            try:
+                linkedid = await _originate_from_another_ami_session(sandbox)
+                await wait_call_row_ended(migrated_db_url.replace("+asyncpg", ""), linkedid)
+                async with asyncio.timeout(10):
+                    while len(rows := await conn.fetch(
+                        "SELECT switch_id, state FROM calls WHERE linkedid = $1 ORDER BY switch_id", linkedid
+                    )) < 2 or any(r["state"] != "ended" for r in rows):
+                        await asyncio.sleep(0.2)
+                assert [r["switch_id"] for r in rows] == ["pbx-a", "pbx-b"]
+                events = await conn.fetchval(
+                    "SELECT count(DISTINCT switch_id) FROM call_events WHERE linkedid = $1", linkedid
+                )
+                assert events == 2
+            finally:
+                await conn.close()
+
+            metrics = (await client.get("/metrics")).text
+            assert 'ccserver_ami_events_total{switch="pbx-a"}' in metrics
+            assert "ccserver_journal_events_written_total" in metrics
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 0, output.decode()[-2000:]
+
+
+async def _originate_from_another_ami_session(sandbox: SandboxInfo) -> str:
+    """Place the call over a separate AMI session, as another application on the switch would."""
+    ami = sandbox.ami
+    client = await AmiClient.login(ami.host, ami.port, ami.username, ami.secret, events="call")
+    try:
+        reply = await client.action(
+            "Originate", Channel="Local/6@sim-caller", Context="from-pstn", Exten="20102", Priority="1",
+            Async="true", CallerID="<+14155550100>",
+        )
+        assert reply.get("Response") == "Success", reply
+        async with asyncio.timeout(15):
+            event = await client.wait_for_event("OriginateResponse")
+        return str(event.get("Uniqueid"))
+    finally:
+        await client.close()
