@@ -10,6 +10,7 @@ from functools import partial
 import asyncpg
 
 from ccserver.asterisk.ami_link import AmiLink
+from ccserver.asterisk.gateway import SwitchGateway
 from ccserver.crm.journal import JournalWriter
 from ccserver.crm.journal_restore import highest_journal_id, load_open_calls
 from ccserver.crm.phones import to_e164
@@ -95,6 +96,9 @@ class Backbone:
             log.warning("journal: %d events not stored at shutdown (spool kept)", self.journal.buffered)
         await self.supervisor.stop()
         await self.journal.close()
+
+    def gateway(self) -> SwitchGateway:
+        return SwitchGateway({switch_id: switch.link for switch_id, switch in self.switches.items()})
 
     async def wait_switches_ready(self, timeout: float = 30.0) -> None:
         async with asyncio.timeout(timeout):

@@ -56,7 +56,7 @@ class Service:
         self.engine = create_engine(database_url=settings.database_url)
         self.app = create_app(
             settings=settings, engine=self.engine, readiness=ServiceReadiness(self.engine, self.backbone),
-            metrics_registry=self.metrics.registry,
+            metrics_registry=self.metrics.registry, switches=self.backbone.gateway(),
         )
         host, port = settings.http_host_port
         self.server = _HttpServer(

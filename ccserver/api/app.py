@@ -11,7 +11,8 @@ from ccserver.api.deps import AppContext
 from ccserver.api.metrics import HttpMetrics, MetricsMiddleware
 from ccserver.api.problems import install_problem_handlers
 from ccserver.api.readiness import DatabaseReadiness, Readiness
-from ccserver.api.routes import calls, customers, health
+from ccserver.api.routes import admin, calls, customers, health
+from ccserver.asterisk.gateway import SwitchGateway
 from ccserver.crm.database import session_factory
 from ccserver.settings import Settings
 
@@ -22,6 +23,7 @@ def create_app(
     engine: AsyncEngine,
     readiness: Readiness | None = None,
     metrics_registry: CollectorRegistry | None = None,
+    switches: SwitchGateway | None = None,
 ) -> FastAPI:
     """The FastAPI app. `readiness` defaults to a database-only check; `metrics_registry` (served at
     /metrics, and where the HTTP metrics are registered) defaults to a fresh registry."""
@@ -36,9 +38,10 @@ def create_app(
         sessions=session_factory(engine),
         readiness=readiness if readiness is not None else DatabaseReadiness(engine),
         metrics_registry=registry,
+        switches=switches,
     )
     install_problem_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))
-    for module in (health, customers, calls):
+    for module in (health, customers, calls, admin):
         app.include_router(module.router)
     return app

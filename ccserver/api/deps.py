@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ccserver.api.readiness import Readiness
+from ccserver.asterisk.gateway import SwitchGateway
 from ccserver.settings import Settings
 
 
@@ -20,6 +21,7 @@ class AppContext:
     sessions: async_sessionmaker[AsyncSession]
     readiness: Readiness
     metrics_registry: CollectorRegistry
+    switches: SwitchGateway | None = None
 
 
 def get_context(request: Request) -> AppContext:
