@@ -62,6 +62,9 @@ class Backbone:
                 ping_interval=settings.ami_ping_interval,
             )
             backbone.switches[endpoint.switch_id] = Switch(link=link, ingest=ingest)
+            metrics.watch_link(
+                endpoint.switch_id, ready=link.ready.is_set, bad_input=lambda s=link.frame_stats: s.bad_input
+            )
         return backbone
 
     async def start(self) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 
 class Metrics:
@@ -11,10 +15,8 @@ class Metrics:
         r = self.registry
         self.ami_events = Counter("ccserver_ami_events_total", "AMI events received", ["switch"], registry=r)
         self.ami_link_up = Gauge("ccserver_ami_link_up", "1 while logged in and resynced", ["switch"], registry=r)
-        self.ami_bad_input = Counter(
-            "ccserver_ami_bad_input_total", "AMI input skipped (malformed, oversized, not UTF-8)", ["switch"],
-            registry=r,
-        )
+        self._bad_input = _BadInputCollector()
+        r.register(self._bad_input)
         self.journal_written = Counter("ccserver_journal_events_written_total", "journal rows stored", registry=r)
         self.journal_buffered = Gauge(
             "ccserver_journal_events_buffered", "journal entries waiting in memory", registry=r
@@ -30,3 +32,21 @@ class Metrics:
         self.journal_batch_seconds = Histogram(
             "ccserver_journal_batch_seconds", "time to store one journal batch", registry=r
         )
+
+    def watch_link(self, switch_id: str, *, ready: Callable[[], bool], bad_input: Callable[[], int]) -> None:
+        """Read a link's state at scrape time."""
+        self.ami_link_up.labels(switch_id).set_function(lambda: 1.0 if ready() else 0.0)
+        self._bad_input.sources[switch_id] = bad_input
+
+
+class _BadInputCollector(Collector):
+    def __init__(self) -> None:
+        self.sources: dict[str, Callable[[], int]] = {}
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "ccserver_ami_bad_input", "AMI input skipped (malformed, oversized, not UTF-8)", labels=["switch"]
+        )
+        for switch_id, count in self.sources.items():
+            family.add_metric([switch_id], count())
+        yield family

@@ -27,6 +27,10 @@ class FrameStats:
     not_ami: int = 0
     problems: list[str] = field(default_factory=list)
 
+    @property
+    def bad_input(self) -> int:
+        return self.oversized + self.malformed_lines + self.undecodable + self.not_ami
+
     def note(self, problem: str) -> None:
         # Keep the first few for tests and diagnostics; logs carry the rest (rate-limited by caller).
         if len(self.problems) < 100:

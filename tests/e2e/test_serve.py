@@ -84,6 +84,9 @@ async def test_serve_with_two_switches_and_one_unreachable(
 
             metrics = (await client.get("/metrics")).text
             assert 'ccserver_ami_events_total{switch="pbx-a"}' in metrics
+            assert 'ccserver_ami_link_up{switch="pbx-b"} 1.0' in metrics
+            assert 'ccserver_ami_link_up{switch="pbx-dead"} 0.0' in metrics
+            assert 'ccserver_ami_bad_input_total{switch="pbx-a"} 0.0' in metrics
             assert "ccserver_journal_events_written_total" in metrics
     finally:
         process.send_signal(signal.SIGTERM)
