@@ -46,7 +46,8 @@ class Backbone:
     def build(cls, settings: Settings, metrics: Metrics) -> Backbone:
         bus = EventBus()
         journal = JournalWriter(
-            dsn=settings.asyncpg_dsn, spool=Spool(settings.spool_dir), metrics=metrics,
+            dsn=settings.asyncpg_dsn, spool=Spool(settings.spool_dir, max_bytes=settings.spool_max_bytes),
+            metrics=metrics,
             batch_size=settings.journal_batch_size, flush_interval=settings.journal_flush_interval,
             memory_limit=settings.journal_memory_limit,
         )

@@ -28,6 +28,9 @@ class Metrics:
             "ccserver_journal_batches_rejected_total", "batches PostgreSQL refused as invalid (kept on disk)",
             registry=r,
         )
+        self.journal_dropped = Counter(
+            "ccserver_journal_events_dropped", "events lost because memory and spool were both full", registry=r
+        )
         self.journal_db_up = Gauge("ccserver_journal_database_up", "1 while the journal can write", registry=r)
         self.journal_batch_seconds = Histogram(
             "ccserver_journal_batch_seconds", "time to store one journal batch", registry=r

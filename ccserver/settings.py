@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     outbound_dial: str = "PJSIP/{number}@carrier"
     default_region: str = Field("US", description="ISO country used to read national-format numbers")
     spool_dir: Path = Path("/var/spool/ccserver")
+    spool_max_bytes: int = Field(2 * 1024**3, gt=0, description="disk the journal may spill to")
     journal_batch_size: int = 2000
     journal_flush_interval: float = 0.05
     journal_memory_limit: int = 50_000

@@ -202,12 +202,18 @@ class JournalWriter:
             return
         while self._pending:
             self._held.append(self._build(self._batch_size))
-        spilled = 0
+        spilled = dropped = 0
         while self._held:
             batch = self._held.popleft()
-            self._spool.write(batch)
-            spilled += len(batch.events)
-        log.warning("journal: PostgreSQL unavailable, spilled %d events to %s", spilled, self._spool.directory)
+            try:
+                self._spool.write(batch)
+                spilled += len(batch.events)
+            except OSError as exc:  # full (our bound or the disk's): the one place events are lost
+                dropped += len(batch.events)
+                self._metrics.journal_dropped.inc(len(batch.events))
+                log.error("journal: cannot spool %d events (%s); they are lost", len(batch.events), exc)
+        if spilled:
+            log.warning("journal: PostgreSQL unavailable, spilled %d events to %s", spilled, self._spool.directory)
 
     def _database_down(self, exc: BaseException) -> None:
         if self.db_up or not self._outage_logged:

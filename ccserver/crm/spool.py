@@ -27,9 +27,19 @@ class RowBatch:
         return self.events[0][0] if self.events else 0
 
 
+class SpoolFull(OSError):
+    pass
+
+
 class Spool:
-    def __init__(self, directory: Path) -> None:
+    """`max_bytes` bounds the disk it may use: past it, `write` refuses with `SpoolFull`."""
+
+    def __init__(self, directory: Path, *, max_bytes: int = 2 * 1024**3) -> None:
         self.directory = directory
+        self.max_bytes = max_bytes
+
+    def size_bytes(self) -> int:
+        return sum(path.stat().st_size for path in self.files())
 
     def _ensure(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -40,6 +50,8 @@ class Spool:
         return sorted(self.directory.glob("journal-*.batch"))
 
     def write(self, batch: RowBatch) -> Path:
+        if self.size_bytes() >= self.max_bytes:
+            raise SpoolFull(f"spool {self.directory} holds {self.max_bytes} bytes or more")
         self._ensure()
         final = self.directory / f"journal-{batch.first_id:020d}.batch"
         temporary = final.with_suffix(".tmp")
