@@ -30,9 +30,10 @@ _FAST_BURST = 256  # full speed: frames per write
 
 
 class Feed(Protocol):
-    """What the server streams to its first logged-in client."""
+    """What the server streams to its first logged-in client. Writes whole frames, or holds `lock`
+    while a frame goes out in pieces (so no action reply lands in the middle of it)."""
 
-    async def play(self, writer: asyncio.StreamWriter) -> None: ...
+    async def play(self, writer: asyncio.StreamWriter, lock: asyncio.Lock) -> None: ...
 
 
 class TraceFeed:
@@ -60,7 +61,7 @@ class TraceFeed:
                 parts += (slot.head, stamp if self._stamp else slot.value, slot.tail)
         return b"".join(parts)
 
-    async def play(self, writer: asyncio.StreamWriter) -> None:
+    async def play(self, writer: asyncio.StreamWriter, lock: asyncio.Lock) -> None:
         total = len(self._slots)
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -80,17 +81,20 @@ class TraceFeed:
 
 
 class RawFeed:
-    """Raw byte chunks, each its own TCP write with a pause between (to split frames on purpose)."""
+    """Raw bytes, each chunk its own TCP write with a pause after it. A tuple of chunks is one frame cut
+    into pieces on purpose: the pieces go out back to back with no action reply between them."""
 
-    def __init__(self, chunks: Sequence[bytes], *, pause: float = 0.02) -> None:
+    def __init__(self, chunks: Sequence[bytes | tuple[bytes, ...]], *, pause: float = 0.02) -> None:
         self._chunks = chunks
         self._pause = pause
 
-    async def play(self, writer: asyncio.StreamWriter) -> None:
+    async def play(self, writer: asyncio.StreamWriter, lock: asyncio.Lock) -> None:
         for chunk in self._chunks:
-            writer.write(chunk)
-            await writer.drain()
-            await asyncio.sleep(self._pause)
+            async with lock:
+                for piece in chunk if isinstance(chunk, tuple) else (chunk,):
+                    writer.write(piece)
+                    await writer.drain()
+                    await asyncio.sleep(self._pause)
 
 
 def _headers(frame: bytes) -> dict[str, str]:
@@ -120,26 +124,39 @@ class AmiReplayServer:
         self._feed_task: asyncio.Task[None] | None = None
         self._sessions: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
-        self._deadline: asyncio.TimerHandle | None = None
+        self._deadline: asyncio.Task[None] | None = None
+        self._write_lock = asyncio.Lock()
 
     async def start(self) -> int:
         self._server = await asyncio.start_server(self._session, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
-        loop = asyncio.get_running_loop()
-        self._deadline = loop.call_later(self.max_seconds, lambda: loop.create_task(self.stop()))
+        self._deadline = asyncio.create_task(self._expire(), name="ami-replay-deadline")
         return self.port
 
+    async def _expire(self) -> None:
+        await asyncio.sleep(self.max_seconds)
+        log.warning("replay: time bound of %.0f s reached, stopping", self.max_seconds)
+        await self._shutdown()
+
     async def stop(self) -> None:
-        if self._deadline is not None:
+        if self._deadline is not None and self._deadline is not asyncio.current_task():
             self._deadline.cancel()
+            await asyncio.gather(self._deadline, return_exceptions=True)
+        await self._shutdown()
+
+    async def _shutdown(self) -> None:
         if self._server is not None:
             self._server.close()
-        tasks = [t for t in (self._feed_task, *self._sessions) if t is not None and t is not asyncio.current_task()]
-        for writer in list(self._writers):
-            writer.close()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._feed_task is not None:
+            self._feed_task.cancel()
+            await asyncio.gather(self._feed_task, return_exceptions=True)
+        self.drop_clients()  # sessions then end on their own (cancelling them makes asyncio log noise)
+        sessions = list(self._sessions)
+        if sessions:
+            _, pending = await asyncio.wait(sessions, timeout=2)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
         self.stopped.set()
 
     async def __aenter__(self) -> AmiReplayServer:
@@ -163,7 +180,8 @@ class AmiReplayServer:
             writer.write(BANNER)
             while True:
                 frame = await reader.readuntil(b"\r\n\r\n")
-                self._answer(_headers(frame), writer)
+                async with self._write_lock:
+                    self._answer(_headers(frame), writer)
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
             pass
@@ -195,7 +213,7 @@ class AmiReplayServer:
 
     async def _play(self, writer: asyncio.StreamWriter) -> None:
         try:
-            await self.feed.play(writer)
+            await self.feed.play(writer, self._write_lock)
         except ConnectionError as exc:
             log.warning("replay: client went away mid-feed (%s)", exc)
             return
@@ -215,7 +233,7 @@ async def _serve(args: argparse.Namespace) -> None:
     stopped = asyncio.ensure_future(server.stopped.wait())
     await asyncio.wait([finished, stopped], return_when=asyncio.FIRST_COMPLETED)
     if server.finished.is_set():
-        print(f"sent={feed.sent} first={feed.first_sent_at:.6f} last={feed.last_sent_at:.6f}", flush=True)
+        print(f"sent={feed.sent} first={feed.first_sent_at} last={feed.last_sent_at}", flush=True)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(server.stopped.wait(), args.linger)
     await server.stop()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,12 +21,14 @@ from ccserver.asterisk.ami_frames import FRAME_END, FrameSplitter, FrameStats, p
 from ccserver.crm.journal_rows import bridge_row, call_row, event_row, leg_row
 from ccserver.events.journal_ids import JournalIds
 from ccserver.events.model import Bridge, Call, Leg, TrackedEvent
-from ccserver.events.tracker import CallTracker
+from ccserver.events.replay import recorded_events
+from ccserver.events.tracker import CallTracker, event_time
 
 _ID_KEY = re.compile(r"(Uniqueid|Linkedid)$")
 _CHANNEL_KEY = re.compile(r"(Channel|Newname|Oldname)$")
 _CHANNEL_COUNTER = re.compile(r"-([0-9a-f]{8})((?:;\d)?)$")
 TIMESTAMP = b"Timestamp: "
+_NO_TIMESTAMP = datetime(1970, 1, 1, tzinfo=UTC)  # "received at" for the few events without a Timestamp
 
 # Column order of `call_row` / `leg_row` (the upserts' order), and which of them are times.
 CALL_COLUMNS = (
@@ -129,35 +131,28 @@ class Expectation:
 
 
 def expect(
-    stream: bytes | Iterable[bytes], *, switch_id: str, normalise_phone: Callable[[str], str | None],
-    received_at: datetime | None = None, keep_entries: bool = False,
+    stream: bytes, *, switch_id: str, normalise_phone: Callable[[str], str | None], chunk: int = 65536,
+    keep_entries: bool = False,
 ) -> Expectation:
-    """Feed `stream` (bytes, or chunks of it) through the real splitter, parser and tracker, offline."""
+    """Feed `stream` through the real splitter, parser and tracker, offline, `chunk` bytes at a time."""
     out = Expectation()
-    splitter = FrameSplitter(stats=out.stats)
     tracker = CallTracker(switch_id, ids=JournalIds(), normalise_phone=normalise_phone)
     out.tracker = tracker
-    at = received_at or datetime(2000, 1, 1, tzinfo=UTC)
-    chunks = [stream] if isinstance(stream, bytes) else stream
-    for chunk in chunks:
-        for frame in splitter.feed(chunk):
-            headers = parse_frame(frame, out.stats)
-            if headers is None or "Event" not in headers:
-                continue
-            out.ami_events += 1
-            entry = tracker.apply(headers, at)
-            if entry is None:
-                continue
-            if keep_entries:
-                out.entries.append(entry)
-            out.events.append(event_row(entry))
-            for entity in entry.touched:
-                if isinstance(entity, Call):
-                    out.calls[entity.id] = call_row(entity)
-                elif isinstance(entity, Leg):
-                    out.legs[entity.id] = leg_row(entity)
-                elif isinstance(entity, Bridge):
-                    out.bridges[entity.id] = bridge_row(entity)
+    for headers in recorded_events(stream, chunk=chunk, stats=out.stats):
+        out.ami_events += 1
+        entry = tracker.apply(headers, event_time(headers, _NO_TIMESTAMP))
+        if entry is None:
+            continue
+        if keep_entries:
+            out.entries.append(entry)
+        out.events.append(event_row(entry))
+        for entity in entry.touched:  # the row as of its last change: what the journal upserts
+            if isinstance(entity, Call):
+                out.calls[entity.id] = call_row(entity)
+            elif isinstance(entity, Leg):
+                out.legs[entity.id] = leg_row(entity)
+            elif isinstance(entity, Bridge):
+                out.bridges[entity.id] = bridge_row(entity)
     return out
 
 
