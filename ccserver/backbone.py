@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 
 import asyncpg
 
@@ -54,17 +54,19 @@ class Backbone:
         bus.subscribe(journal)
         ids = JournalIds()
         backbone = cls(settings=settings, metrics=metrics, bus=bus, journal=journal, ids=ids)
-        normalise = partial(to_e164, default_region=settings.default_region)
+        # Callers call again: remembering their numbers spares phonenumbers' parse (~80 µs) per call.
+        normalise = lru_cache(maxsize=100_000)(partial(to_e164, default_region=settings.default_region))
         for endpoint in settings.ami_endpoints:
             tracker = CallTracker(endpoint.switch_id, ids=ids, normalise_phone=normalise)
-            ingest = SwitchIngest(tracker, bus, events_counter=metrics.ami_events.labels(endpoint.switch_id))
+            ingest = SwitchIngest(tracker, bus)
             link = AmiLink(
                 endpoint, ingest, action_timeout=settings.ami_action_timeout,
                 ping_interval=settings.ami_ping_interval,
             )
             backbone.switches[endpoint.switch_id] = Switch(link=link, ingest=ingest)
             metrics.watch_link(
-                endpoint.switch_id, ready=link.ready.is_set, bad_input=lambda s=link.frame_stats: s.bad_input
+                endpoint.switch_id, ready=link.ready.is_set, events=lambda i=ingest: i.events_in,
+                bad_input=lambda s=link.frame_stats: s.bad_input,
             )
         return backbone
 

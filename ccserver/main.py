@@ -18,6 +18,7 @@ from ccserver.api.readiness import DatabaseReadiness
 from ccserver.backbone import Backbone
 from ccserver.crm.database import create_engine
 from ccserver.metrics import Metrics
+from ccserver.runtime import tune_for_throughput
 from ccserver.settings import Settings
 
 log = logging.getLogger("ccserver")
@@ -96,5 +97,6 @@ def serve() -> int:
             field = ".".join(str(p) for p in error["loc"])
             print(f"ccserver: invalid setting CCSERVER_{field.upper()}: {error['msg']}", file=sys.stderr)
         return 2
+    tune_for_throughput()
     asyncio.run(run_service(settings))
     return 0

@@ -13,10 +13,9 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         r = self.registry
-        self.ami_events = Counter("ccserver_ami_events_total", "AMI events received", ["switch"], registry=r)
         self.ami_link_up = Gauge("ccserver_ami_link_up", "1 while logged in and resynced", ["switch"], registry=r)
-        self._bad_input = _BadInputCollector()
-        r.register(self._bad_input)
+        self._link_counters = _LinkCounters()
+        r.register(self._link_counters)
         self.journal_written = Counter("ccserver_journal_events_written_total", "journal rows stored", registry=r)
         self.journal_buffered = Gauge(
             "ccserver_journal_events_buffered", "journal entries waiting in memory", registry=r
@@ -36,20 +35,25 @@ class Metrics:
             "ccserver_journal_batch_seconds", "time to store one journal batch", registry=r
         )
 
-    def watch_link(self, switch_id: str, *, ready: Callable[[], bool], bad_input: Callable[[], int]) -> None:
-        """Read a link's state at scrape time."""
+    def watch_link(
+        self, switch_id: str, *, ready: Callable[[], bool], events: Callable[[], int], bad_input: Callable[[], int]
+    ) -> None:
+        """Read a link's state and counts at scrape time (nothing to do per event on the hot path)."""
         self.ami_link_up.labels(switch_id).set_function(lambda: 1.0 if ready() else 0.0)
-        self._bad_input.sources[switch_id] = bad_input
+        self._link_counters.sources[switch_id] = (events, bad_input)
 
 
-class _BadInputCollector(Collector):
+class _LinkCounters(Collector):
     def __init__(self) -> None:
-        self.sources: dict[str, Callable[[], int]] = {}
+        self.sources: dict[str, tuple[Callable[[], int], Callable[[], int]]] = {}
 
     def collect(self) -> Iterator[CounterMetricFamily]:
-        family = CounterMetricFamily(
+        events = CounterMetricFamily("ccserver_ami_events", "AMI events received", labels=["switch"])
+        bad = CounterMetricFamily(
             "ccserver_ami_bad_input", "AMI input skipped (malformed, oversized, not UTF-8)", labels=["switch"]
         )
-        for switch_id, count in self.sources.items():
-            family.add_metric([switch_id], count())
-        yield family
+        for switch_id, (count_events, count_bad) in self.sources.items():
+            events.add_metric([switch_id], count_events())
+            bad.add_metric([switch_id], count_bad())
+        yield events
+        yield bad

@@ -31,7 +31,8 @@ class Settings(BaseSettings):
     default_region: str = Field("US", description="ISO country used to read national-format numbers")
     spool_dir: Path = Path("/var/spool/ccserver")
     spool_max_bytes: int = Field(2 * 1024**3, gt=0, description="disk the journal may spill to")
-    journal_batch_size: int = 2000
+    # Most rows in one journal transaction; batches are that big only while a backlog drains.
+    journal_batch_size: int = 10_000
     journal_flush_interval: float = 0.05
     journal_memory_limit: int = 50_000
     ami_action_timeout: float = 10.0

@@ -9,6 +9,8 @@ import importlib
 import sys
 from collections.abc import Callable
 
+from ccserver.runtime import tune_for_throughput
+
 # name -> "module:function"; each function takes the options after NAME and returns an exit code.
 BENCHES: dict[str, str] = {
     "ingest": "ccserver.bench.ingest:ingest_bench",
@@ -22,6 +24,7 @@ def _load(target: str) -> Callable[[list[str]], int]:
 
 
 def bench_command(name: str, options: list[str]) -> int:
+    tune_for_throughput()  # the benches measure the service as `ccserver serve` runs it
     if name in ("all", "") or name is None:
         if options:
             print("ccserver bench: options need a bench name (ccserver bench NAME --help)", file=sys.stderr)

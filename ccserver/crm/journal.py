@@ -60,6 +60,7 @@ class JournalWriter:
         self._spool = spool
         self._metrics = metrics
         self._batch_size = batch_size
+        self._wake_at = min(batch_size, 1000)  # do not wait out the flush interval with this much queued
         self._flush_interval = flush_interval
         self._memory_limit = memory_limit
         self._pending: deque[TrackedEvent] = deque()
@@ -76,7 +77,7 @@ class JournalWriter:
     def offer(self, entry: TrackedEvent) -> None:
         self._pending.append(entry)
         self._idle.clear()
-        if len(self._pending) >= self._batch_size:
+        if len(self._pending) >= self._wake_at:
             self._wake.set()
 
     async def wait_idle(self, timeout: float = 30.0) -> None:

@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from ccserver.events.bus import EventBus
 from ccserver.events.tracker import CallTracker
 
 
-class _Counter(Protocol):
-    def inc(self, amount: float = 1) -> None: ...
-
-
 class SwitchIngest:
     """The `LinkListener` of one switch."""
 
-    def __init__(self, tracker: CallTracker, bus: EventBus, *, events_counter: _Counter | None = None) -> None:
+    def __init__(self, tracker: CallTracker, bus: EventBus) -> None:
         self.tracker = tracker
         self._bus = bus
-        self._events_counter = events_counter
+        self.events_in = 0
 
     def on_event(self, headers: dict[str, Any], received_at: datetime) -> None:
-        if self._events_counter is not None:
-            self._events_counter.inc()
+        self.events_in += 1
         entry = self.tracker.apply(headers, received_at)
         if entry is not None:
             self._bus.publish(entry)
