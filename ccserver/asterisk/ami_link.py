@@ -176,6 +176,23 @@ class AmiLink:
         connected.set_result((transport, protocol))
         self._manager = manager
         manager.connection_made(connected)  # sends Login
+        try:
+            await self._log_in(manager)
+            self.asterisk_version = protocol.splitter.banner
+            log.info("AMI %s: logged in (%s)", self.switch_id, self.asterisk_version)
+            await self._resync()
+            self._backoff.reset()
+            self.ready.set()
+            watchdog = asyncio.create_task(self._watchdog(), name=f"ami-watchdog-{self.switch_id}")
+            try:
+                await self._lost
+            finally:
+                watchdog.cancel()
+                await asyncio.gather(watchdog, return_exceptions=True)
+        finally:
+            manager.close()  # a refused login or a failed resync must not leave the socket open
+
+    async def _log_in(self, manager: _Manager) -> None:
         async with asyncio.timeout(self._action_timeout):
             login = await asyncio.shield(manager.authenticated_future)
         if not login.success:
@@ -183,17 +200,6 @@ class AmiLink:
             raise AmiActionFailed(f"login refused for user {user!r}: {login.get('Message')}")
         self.logged_in = True
         self.logins += 1
-        self.asterisk_version = protocol.splitter.banner
-        log.info("AMI %s: logged in (%s)", self.switch_id, self.asterisk_version)
-        await self._resync()
-        self._backoff.reset()
-        self.ready.set()
-        watchdog = asyncio.create_task(self._watchdog(), name=f"ami-watchdog-{self.switch_id}")
-        try:
-            await self._lost
-        finally:
-            watchdog.cancel()
-            await asyncio.gather(watchdog, return_exceptions=True)
 
     async def _resync(self) -> None:
         known_before = self._listener.known_channels()

@@ -112,3 +112,27 @@ async def _originate_from_another_ami_session(sandbox: SandboxInfo) -> str:
         return str(event.get("Uniqueid"))
     finally:
         await client.close()
+
+
+async def test_refused_login_is_reported_and_retried(sandbox: SandboxInfo, caplog: pytest.LogCaptureFixture) -> None:
+    from ccserver.asterisk.ami_link import AmiLink, Backoff
+    from ccserver.asterisk.ami_url import parse_ami_url
+
+    class NoCalls:
+        def on_event(self, headers, received_at) -> None: ...
+        def on_link_down(self, at) -> None: ...
+        def known_channels(self) -> set[str]:
+            return set()
+        def on_resync(self, known_before, channels, at) -> None: ...
+
+    endpoint = parse_ami_url(f"ami://ccserver:wrong@{sandbox.ami.host}:{sandbox.ami.port}?switch=bad-secret")
+    link = AmiLink(endpoint, NoCalls(), backoff=Backoff(initial=0.2, maximum=0.2))
+    task = asyncio.create_task(link.run())
+    try:
+        async with asyncio.timeout(10):  # Asterisk answers a failed login only after a pause
+            while caplog.text.count("login refused for user 'ccserver'") < 2:  # and it kept trying
+                await asyncio.sleep(0.1)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert link.logins == 0 and not link.ready.is_set()
