@@ -158,6 +158,7 @@ async def test_inbound_caller_is_matched_to_customer_by_e164(scenarios, customer
 async def test_busy_callee(scenarios) -> None:
     placed = scenarios["busy"]
     assert placed.call["outcome"] == "busy" and placed.call["answered_at"] is None
+    assert placed.call["hangup_cause"] == 17  # the caller hears busy, not a normal clearing
     (callee,) = _dialed(placed)
     assert callee["dial_status"] == "BUSY"
 
