@@ -166,6 +166,7 @@ async def test_busy_callee(scenarios) -> None:
 async def test_callee_that_never_answers_times_out(scenarios) -> None:
     placed = scenarios["unanswered"]
     assert placed.call["outcome"] == "no_answer" and placed.call["answered_at"] is None
+    assert placed.call["hangup_cause"] == 19
     (callee,) = _dialed(placed)
     assert callee["dial_status"] == "NOANSWER" and callee["answered_at"] is None
     assert _about(placed.call["ended_at"] - callee["created_at"], 2.0, slack=1.0)
@@ -181,7 +182,7 @@ async def test_caller_hanging_up_while_ringing_is_an_abandon(scenarios) -> None:
 
 async def test_congestion_is_a_failed_call(scenarios) -> None:
     placed = scenarios["congestion"]
-    assert placed.call["outcome"] == "failed"
+    assert placed.call["outcome"] == "failed" and placed.call["hangup_cause"] == 34
     (callee,) = _dialed(placed)
     assert callee["dial_status"] == "CONGESTION"
 
