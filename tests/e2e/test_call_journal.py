@@ -222,8 +222,8 @@ async def test_journal_holds_every_event_once_in_switch_order(scenarios) -> None
             of_leg = [e["event"] for e in placed.events if e["leg_id"] == leg["id"]]
             assert of_leg.count("Newchannel") == 1 and of_leg.count("Hangup") == 1, (name, leg["channel"])
             assert of_leg.index("Newchannel") < of_leg.index("Hangup"), (name, leg["channel"])
-        stamps = [e["occurred_at"] for e in placed.events]
-        assert stamps == sorted(stamps), name
+        # (The journal's order is arrival order. Asterisk stamps events in the thread that raised them,
+        # so two threads' Timestamps may interleave slightly out of order: not checked here.)
         assert all(e["raw"] and e["switch_id"] == "sandbox" for e in placed.events)
 
 
