@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from operator import methodcaller
+from itertools import repeat
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +57,14 @@ class FrameSplitter:
             if not self._take_banner():
                 return []
         frames: list[bytes] = []
-        start = 0
-        while (end := buffer.find(FRAME_END, start)) >= 0:
-            frame = bytes(buffer[start:end])
-            start = end + len(FRAME_END)
+        if FRAME_END not in buffer:
+            complete: list[bytes] = []
+        else:
+            # One C-level split instead of a find and two copies per frame: `split` cuts at the same
+            # non-overlapping FRAME_ENDs, left to right; the last piece is the unfinished frame.
+            *complete, rest = bytes(buffer).split(FRAME_END)
+            buffer[:] = rest
+        for frame in complete:
             if self._discarding:
                 self._discarding = False
                 continue
@@ -69,8 +73,6 @@ class FrameSplitter:
                 self.stats.note(f"oversized frame of {len(frame)} bytes")
                 continue
             frames.append(frame)
-        if start:
-            del buffer[:start]
         if len(buffer) > self._max:
             # No frame end in sight: drop what we have and resynchronise on the next blank line.
             self.stats.oversized += 1
@@ -108,9 +110,6 @@ def parse_frame(frame: bytes, stats: FrameStats | None = None) -> Headers | None
     return _parse_lines(text, stats)
 
 
-_SPLIT_HEADER = methodcaller("split", ": ", 1)
-
-
 def _parse_well_formed(text: str) -> Headers | None:
     """The common case in a few C-level passes: every line `Key: value`, no key twice, an Event or a
     Response. None for anything else, which `_parse_lines` then handles (and counts) line by line.
@@ -118,7 +117,9 @@ def _parse_well_formed(text: str) -> Headers | None:
     is the first ":", so the value is what follows it less one space."""
     lines = text.split("\r\n")
     try:
-        headers: Headers = dict(map(_SPLIT_HEADER, lines))
+        # `str.split(line, ": ", 1)` for each line; map with the method descriptor skips the per-line
+        # attribute lookup a methodcaller does (about 1 µs a frame).
+        headers: Headers = dict(map(str.split, lines, repeat(": "), repeat(1)))
     except ValueError:  # a line without ": "
         return None
     keys = "".join(headers)

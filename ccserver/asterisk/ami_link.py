@@ -66,15 +66,16 @@ class _Protocol(AMIProtocol):
         if link.raw_tap is not None:
             link.raw_tap(data)
         received_at = datetime.now(UTC)
+        stats, responses, deliver = self.splitter.stats, self.responses, link.deliver  # looked up once a read
         for frame in self.splitter.feed(data):
-            headers = parse_frame(frame, self.splitter.stats)
+            headers = parse_frame(frame, stats)
             if headers is None:
                 continue
             # A reply nobody waits for any more (its action timed out) is dropped.
-            if is_action_reply(headers) and headers.get("ActionID") in self.responses:
+            if is_action_reply(headers) and headers.get("ActionID") in responses:
                 self.handle_message(Message(headers))
             if is_switch_event(headers):
-                link.deliver(headers, received_at)
+                deliver(headers, received_at)
 
 
 class _Manager(Manager):  # type: ignore[misc]

@@ -75,9 +75,13 @@ class JournalWriter:
     # ---- bus side --------------------------------------------------------------------------------
 
     def offer(self, entry: TrackedEvent) -> None:
-        self._pending.append(entry)
-        self._idle.clear()
-        if len(self._pending) >= self._wake_at:
+        pending = self._pending
+        if not pending:
+            # `_idle` is only ever set with nothing pending, so clearing it on the first entry is
+            # enough (and spares an Event.clear() call per entry).
+            self._idle.clear()
+        pending.append(entry)
+        if len(pending) >= self._wake_at:
             self._wake.set()
 
     async def wait_idle(self, timeout: float = 30.0) -> None:
@@ -140,7 +144,7 @@ class JournalWriter:
             entry = pending.popleft()
             events.append(event_row(entry))
             for entity in entry.touched:
-                touched[entity.id] = entity
+                touched[entity.id.int] = entity  # .int: same key as the UUID, without its Python __hash__
         return RowBatch(
             events=events,
             calls=[call_row(e) for e in touched.values() if isinstance(e, Call)],
