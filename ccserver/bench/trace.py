@@ -19,10 +19,11 @@ from typing import Any
 
 from ccserver.asterisk.ami_frames import FRAME_END, FrameSplitter, FrameStats, parse_frame
 from ccserver.crm.journal_rows import bridge_row, call_row, event_row, leg_row
+from ccserver.events.ami_fields import event_time
 from ccserver.events.journal_ids import JournalIds
 from ccserver.events.model import Bridge, Call, Leg, TrackedEvent
 from ccserver.events.replay import recorded_events
-from ccserver.events.tracker import CallTracker, event_time
+from ccserver.events.tracker import CallTracker
 
 _ID_KEY = re.compile(r"(Uniqueid|Linkedid)$")
 _CHANNEL_KEY = re.compile(r"(Channel|Newname|Oldname)$")

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from ccserver.asterisk.ami_frames import FrameSplitter, FrameStats, is_switch_event, parse_frame
+from ccserver.events.ami_fields import event_time
 from ccserver.events.model import TrackedEvent
-from ccserver.events.tracker import CallTracker, event_time
+from ccserver.events.tracker import CallTracker
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # recordings carry Timestamp headers; this is never used then
 

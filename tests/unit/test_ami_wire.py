@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from ccserver.asterisk.ami_frames import FrameSplitter, FrameStats, is_switch_event, parse_frame
 from ccserver.asterisk.ami_url import parse_ami_url, parse_ami_urls
+from ccserver.events.ami_fields import split_channel
 from ccserver.events.journal_ids import JournalIds
-from ccserver.events.tracker import split_channel
 
 
 def test_ami_url_carries_switch_id_and_percent_encoded_secret() -> None:
