@@ -53,48 +53,65 @@ async def test_serve_with_two_switches_and_one_unreachable(
         sys.executable, "-m", "ccserver", "serve", env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
+    log: list[str] = []
+    reader = asyncio.create_task(_collect(process, log))
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
-            async with asyncio.timeout(30):
-                while (ready := await _get(client, "/readyz")) is None or not (
-                    ready.json().get("ami:pbx-a") and ready.json().get("ami:pbx-b")
-                ):
-                    await asyncio.sleep(0.2)
-            assert ready.status_code == 503  # one switch is down, so not ready...
-            assert ready.json() == {"database": True, "ami:pbx-a": True, "ami:pbx-b": True, "ami:pbx-dead": False}
-            assert (await client.get("/healthz")).status_code == 200  # ...but alive
-
-            # a call on the switch is recorded once per link, each under its own switch id (the test
-            # session's own backbone records it too, as switch "sandbox")
-            conn = await asyncpg.connect(migrated_db_url.replace("+asyncpg", ""))
-            try:
-                linkedid = await _originate_from_another_ami_session(sandbox)
-                await wait_call_row_ended(migrated_db_url.replace("+asyncpg", ""), linkedid)
-                async with asyncio.timeout(10):
-                    while len(rows := await conn.fetch(
-                        "SELECT switch_id, state FROM calls WHERE linkedid = $1 AND switch_id LIKE 'pbx-%'"
-                        " ORDER BY switch_id", linkedid
-                    )) < 2 or any(r["state"] != "ended" for r in rows):
-                        await asyncio.sleep(0.2)
-                assert [r["switch_id"] for r in rows] == ["pbx-a", "pbx-b"]
-                events = await conn.fetchval(
-                    "SELECT count(DISTINCT switch_id) FROM call_events WHERE linkedid = $1 AND switch_id LIKE 'pbx-%'",
-                    linkedid,
-                )
-                assert events == 2
-            finally:
-                await conn.close()
-
-            metrics = (await client.get("/metrics")).text
-            assert 'ccserver_ami_events_total{switch="pbx-a"}' in metrics
-            assert 'ccserver_ami_link_up{switch="pbx-b"} 1.0' in metrics
-            assert 'ccserver_ami_link_up{switch="pbx-dead"} 0.0' in metrics
-            assert 'ccserver_ami_bad_input_total{switch="pbx-a"} 0.0' in metrics
-            assert "ccserver_journal_events_written_total" in metrics
+        await _exercise(port, sandbox, migrated_db_url)
+    except BaseException as exc:
+        exc.add_note("ccserver serve said:\n" + "".join(log[-60:]))
+        raise
     finally:
         process.send_signal(signal.SIGTERM)
-        output, _ = await asyncio.wait_for(process.communicate(), 20)
-    assert process.returncode == 0, output.decode()[-2000:]
+        await asyncio.wait_for(process.wait(), 20)
+        await reader
+    assert process.returncode == 0, "".join(log[-60:])
+    assert "stopping: draining the journal" in "".join(log)
+
+
+async def _collect(process: asyncio.subprocess.Process, log: list[str]) -> None:
+    assert process.stdout is not None
+    async for line in process.stdout:
+        log.append(line.decode(errors="replace"))
+
+
+async def _exercise(port: int, sandbox: SandboxInfo, migrated_db_url: str) -> None:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+        async with asyncio.timeout(30):
+            while (ready := await _get(client, "/readyz")) is None or not (
+                ready.json().get("ami:pbx-a") and ready.json().get("ami:pbx-b")
+            ):
+                await asyncio.sleep(0.2)
+        assert ready.status_code == 503  # one switch is down, so not ready...
+        assert ready.json() == {"database": True, "ami:pbx-a": True, "ami:pbx-b": True, "ami:pbx-dead": False}
+        assert (await client.get("/healthz")).status_code == 200  # ...but alive
+
+        # a call on the switch is recorded once per link, each under its own switch id (the test
+        # session's own backbone records it too, as switch "sandbox")
+        conn = await asyncpg.connect(migrated_db_url.replace("+asyncpg", ""))
+        try:
+            linkedid = await _originate_from_another_ami_session(sandbox)
+            await wait_call_row_ended(migrated_db_url.replace("+asyncpg", ""), linkedid)
+            async with asyncio.timeout(20):
+                while len(rows := await conn.fetch(
+                    "SELECT switch_id, state FROM calls WHERE linkedid = $1 AND switch_id LIKE 'pbx-%'"
+                    " ORDER BY switch_id", linkedid
+                )) < 2 or any(r["state"] != "ended" for r in rows):
+                    await asyncio.sleep(0.2)
+            assert [r["switch_id"] for r in rows] == ["pbx-a", "pbx-b"]
+            events = await conn.fetchval(
+                "SELECT count(DISTINCT switch_id) FROM call_events WHERE linkedid = $1 AND switch_id LIKE 'pbx-%'",
+                linkedid,
+            )
+            assert events == 2
+        finally:
+            await conn.close()
+
+        metrics = (await client.get("/metrics")).text
+        assert 'ccserver_ami_events_total{switch="pbx-a"}' in metrics
+        assert 'ccserver_ami_link_up{switch="pbx-b"} 1.0' in metrics
+        assert 'ccserver_ami_link_up{switch="pbx-dead"} 0.0' in metrics
+        assert 'ccserver_ami_bad_input_total{switch="pbx-a"} 0.0' in metrics
+        assert "ccserver_journal_events_written_total" in metrics
 
 
 async def _originate_from_another_ami_session(sandbox: SandboxInfo) -> str:
