@@ -193,7 +193,7 @@ class JournalWriter:
         )
         await conn.copy_records_to_table("call_events_retry", records=events, columns=EVENT_COLUMNS)
         await conn.execute(
-            "INSERT INTO call_events SELECT * FROM call_events_retry ORDER BY id ON CONFLICT (id) DO NOTHING"
+            "INSERT INTO call_events SELECT * FROM call_events_retry ORDER BY id ON CONFLICT (switch_id, id) DO NOTHING"
         )
 
     def _reject(self, batch: RowBatch, exc: BaseException) -> None:

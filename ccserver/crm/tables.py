@@ -134,12 +134,13 @@ bridges = Table(
 Index("ix_bridges_call", bridges.c.call_id)
 
 # The append-only journal. `id` is assigned by ccserver in arrival order (see events/journal_ids.py),
-# so a retried batch is recognised and nothing is stored twice.
+# so a retried batch is recognised and nothing is stored twice. The key includes the switch: ids come
+# from one process's clock, and two ccservers following different switches may share a database.
 call_events = Table(
     "call_events",
     metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=False),
-    Column("switch_id", Text, nullable=False),
+    Column("switch_id", Text, primary_key=True),
     Column("call_id", UUID(as_uuid=True)),
     Column("leg_id", UUID(as_uuid=True)),
     Column("event", Text, nullable=False),

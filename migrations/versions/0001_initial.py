@@ -133,7 +133,7 @@ def upgrade() -> None:
     op.create_table(
         "call_events",
         sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
-        sa.Column("switch_id", sa.Text, nullable=False),
+        sa.Column("switch_id", sa.Text, primary_key=True),
         sa.Column("call_id", UUID(as_uuid=True)),
         sa.Column("leg_id", UUID(as_uuid=True)),
         sa.Column("event", sa.Text, nullable=False),
