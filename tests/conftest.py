@@ -81,6 +81,12 @@ async def empty_db_url(pg_server_dsn: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
+def asyncpg_dsn(migrated_db_url: str) -> str:
+    """The same database as a plain `postgresql://` DSN, for asyncpg itself."""
+    return Settings(database_url=migrated_db_url).asyncpg_dsn
+
+
+@pytest.fixture(scope="session")
 async def db_engine(migrated_db_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url=migrated_db_url)
     try:

@@ -24,8 +24,8 @@ def _entries(switch_id: str):
     return replay(TRACE.read_bytes(), tracker)
 
 
-async def test_two_ccservers_on_different_switches_share_a_database(migrated_db_url: str, tmp_path: Path) -> None:
-    dsn = migrated_db_url.replace("+asyncpg", "")
+async def test_two_ccservers_on_different_switches_share_a_database(asyncpg_dsn: str, tmp_path: Path) -> None:
+    dsn = asyncpg_dsn
     writers = [
         JournalWriter(dsn=dsn, spool=Spool(tmp_path / name), metrics=Metrics(), batch_size=500)
         for name in ("a", "b")
@@ -54,9 +54,9 @@ async def test_two_ccservers_on_different_switches_share_a_database(migrated_db_
     assert not (tmp_path / "a" / "rejected").exists() and not (tmp_path / "b" / "rejected").exists()
 
 
-async def test_a_batch_sent_twice_is_stored_once(migrated_db_url: str, tmp_path: Path) -> None:
+async def test_a_batch_sent_twice_is_stored_once(asyncpg_dsn: str, tmp_path: Path) -> None:
     """After an unclear commit the writer re-sends the batch: the journal keeps one copy."""
-    dsn = migrated_db_url.replace("+asyncpg", "")
+    dsn = asyncpg_dsn
     switch_id = "twice"
     entries = _entries(switch_id)
     writer = JournalWriter(dsn=dsn, spool=Spool(tmp_path), metrics=Metrics(), batch_size=100_000)

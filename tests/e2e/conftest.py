@@ -43,8 +43,3 @@ async def backbone(
         yield backbone
     finally:
         await backbone.stop()
-
-
-@pytest.fixture(scope="session")
-def asyncpg_dsn(migrated_db_url: str) -> str:
-    return migrated_db_url.replace("postgresql+asyncpg://", "postgresql://", 1)

@@ -15,6 +15,7 @@ import pytest
 
 from ccserver.sandbox.ami import AmiClient
 from ccserver.sandbox.service import SandboxInfo
+from ccserver.settings import Settings
 from tests.e2e.switch import wait_call_row_ended
 
 pytestmark = pytest.mark.sandbox
@@ -87,10 +88,10 @@ async def _exercise(port: int, sandbox: SandboxInfo, migrated_db_url: str) -> No
 
         # a call on the switch is recorded once per link, each under its own switch id (the test
         # session's own backbone records it too, as switch "sandbox")
-        conn = await asyncpg.connect(migrated_db_url.replace("+asyncpg", ""))
+        conn = await asyncpg.connect(Settings(database_url=migrated_db_url).asyncpg_dsn)
         try:
             linkedid = await _originate_from_another_ami_session(sandbox)
-            await wait_call_row_ended(migrated_db_url.replace("+asyncpg", ""), linkedid)
+            await wait_call_row_ended(Settings(database_url=migrated_db_url).asyncpg_dsn, linkedid)
             async with asyncio.timeout(20):
                 while len(rows := await conn.fetch(
                     "SELECT switch_id, state FROM calls WHERE linkedid = $1 AND switch_id LIKE 'pbx-%'"
