@@ -32,15 +32,20 @@ from ccserver.metrics import Metrics
 log = logging.getLogger(__name__)
 
 # SQLSTATE classes that mean "try again later" rather than "this batch is wrong".
-_TRANSIENT_CLASSES = {"08", "40", "53", "57", "58"}
+# SQLSTATE classes in which PostgreSQL says the rows themselves are wrong (data exception, integrity
+# violation): retrying cannot help, so such a batch is set aside.
+_BAD_DATA_CLASSES = {"22", "23"}
 
 
-def _transient(exc: BaseException) -> bool:
-    if isinstance(exc, (OSError, asyncpg.InterfaceError, TimeoutError)):
-        return True
-    if isinstance(exc, asyncpg.PostgresError):
-        return (exc.sqlstate or "")[:2] in _TRANSIENT_CLASSES
-    return False
+class DatabaseUnavailable(Exception):
+    """Storing a batch failed in a way worth retrying later."""
+
+
+def _refused_as_bad_data(exc: Exception) -> bool:
+    """Only PostgreSQL refusing the rows makes a batch hopeless. A server going away mid-COPY shows up
+    as many other things (OSError, InterfaceError, asyncpg's InternalClientError "cannot switch to
+    state", admin shutdown, an undefined table before `ccserver migrate`): all mean "later"."""
+    return isinstance(exc, asyncpg.PostgresError) and (exc.sqlstate or "")[:2] in _BAD_DATA_CLASSES
 
 
 class JournalWriter:
@@ -111,10 +116,8 @@ class JournalWriter:
             try:
                 await self._drain()
                 delay = 0.2
-            except Exception as exc:
-                if not _transient(exc):
-                    raise
-                self._database_down(exc)
+            except DatabaseUnavailable as exc:
+                self._database_down(exc.__cause__ or exc)
                 self._spill_if_needed()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
@@ -154,7 +157,10 @@ class JournalWriter:
 
     async def _connection(self) -> asyncpg.Connection:
         if self._conn is None or self._conn.is_closed():
-            self._conn = await asyncpg.connect(self._dsn, timeout=5)
+            try:
+                self._conn = await asyncpg.connect(self._dsn, timeout=5)
+            except Exception as exc:  # refused, unknown host, auth, starting up: all "try later"
+                raise DatabaseUnavailable(str(exc)) from exc
         return self._conn
 
     async def _store(self, batch: RowBatch) -> None:
@@ -173,14 +179,14 @@ class JournalWriter:
                 elif batch.events:
                     await conn.copy_records_to_table("call_events", records=batch.events, columns=EVENT_COLUMNS)
         except Exception as exc:
-            if _transient(exc):
-                batch.retried = True  # the commit may or may not have happened
-                if self._conn is not None and not self._conn.is_closed():
-                    self._conn.terminate()
-                self._conn = None
-                raise
-            self._reject(batch, exc)
-            return
+            if _refused_as_bad_data(exc):
+                self._reject(batch, exc)
+                return
+            batch.retried = True  # the commit may or may not have happened
+            if self._conn is not None and not self._conn.is_closed():
+                self._conn.terminate()
+            self._conn = None
+            raise DatabaseUnavailable(str(exc)) from exc
         self._database_up()
         self.written += len(batch.events)
         self._metrics.journal_written.inc(len(batch.events))

@@ -59,3 +59,18 @@ async def test_a_full_spool_drops_and_says_so(tmp_path: Path, caplog: pytest.Log
     dropped = metrics.registry.get_sample_value("ccserver_journal_events_dropped_total")
     assert spooled == 50 and dropped == len(entries) - 50
     assert "they are lost" in caplog.text
+
+
+def test_only_postgresql_refusing_the_rows_sets_a_batch_aside() -> None:
+    import asyncpg
+    from asyncpg.exceptions import _base as asyncpg_base
+
+    from ccserver.crm.journal import _refused_as_bad_data
+
+    assert _refused_as_bad_data(asyncpg.UniqueViolationError("duplicate key"))
+    assert _refused_as_bad_data(asyncpg.InvalidTextRepresentationError("bad value"))
+    # what a server going away mid-COPY looks like: retried, never dropped
+    assert not _refused_as_bad_data(asyncpg_base.InternalClientError("cannot switch to state 15"))
+    assert not _refused_as_bad_data(asyncpg.AdminShutdownError("terminating connection"))
+    assert not _refused_as_bad_data(asyncpg.UndefinedTableError("relation does not exist"))
+    assert not _refused_as_bad_data(ConnectionResetError())
