@@ -78,8 +78,13 @@ class CallTracker:
         name = value(headers, "Event")
         handler = HANDLERS.get(name)
         uniqueid = value(headers, "Uniqueid")
+        named = None
         if handler is None and not uniqueid:
-            return None  # what the end of this method would say, without building an entry first
+            # Events about channels under other names (LocalBridge's LocalOneUniqueid, ChanSpyStart's
+            # SpyerUniqueid, ...) belong to the call of the live channel they name; others are not ours.
+            named = self._live_leg_named_in(headers)
+            if named is None:
+                return None
         occurred = event_time(headers, received_at)
         # Positional: keyword arguments to a slots dataclass cost 0.3 µs an event. The order is
         # id, switch_id, name, headers, occurred_at, received_at, call, leg, touched, transitions.
@@ -93,11 +98,20 @@ class CallTracker:
         if uniqueid:
             entry.leg = self._leg_for(headers, uniqueid, occurred, entry)
             entry.call = self.calls_by_id.get(entry.leg.call_id)
+        elif named is not None:
+            entry.leg = named
+            entry.call = self.calls_by_id.get(named.call_id)
         if handler is not None:
             handler(self, headers, entry)
         if entry.call is None and entry.leg is None and name not in BRIDGE_ONLY:
             return None
         return self._stamp(entry)
+
+    def _live_leg_named_in(self, headers: dict[str, Any]) -> Leg | None:
+        for key, field in headers.items():
+            if key.endswith("Uniqueid") and isinstance(field, str) and field in self.legs:
+                return self.legs[field]
+        return None
 
     def _stamp(self, entry: TrackedEvent) -> TrackedEvent:
         entry.id = self._ids.next()

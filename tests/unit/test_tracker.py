@@ -63,3 +63,11 @@ def test_late_events_for_a_hung_up_channel_are_journaled_under_its_call_without_
     late = tracker.apply(_channel("SoftHangupRequest", "3.1", "3.1", 5.1), T0)
     assert late is not None and late.call_id == ended.call_id and late.touched == []
     assert not tracker.calls and not tracker.legs
+
+
+def test_events_naming_a_channel_under_another_header_join_that_channels_call() -> None:
+    tracker = _tracker()
+    tracker.apply(_channel("Newchannel", "4.1", "4.1", 0), T0)
+    entry = tracker.apply({"Event": "LocalBridge", "LocalOneUniqueid": "4.1", "LocalTwoUniqueid": "4.2"}, T0)
+    assert entry is not None and entry.call is not None and entry.call.linkedid == "4.1"
+    assert tracker.apply({"Event": "DeviceStateChange", "Device": "PJSIP/1001", "State": "INUSE"}, T0) is None
