@@ -7,8 +7,8 @@ from typing import Any
 import asyncpg
 import orjson
 
-from ccserver.bench.trace import CALL_COLUMNS, LEG_COLUMNS, Expectation, comparable
-from ccserver.crm.journal_rows import EVENT_COLUMNS
+from ccserver.bench.trace import Expectation, comparable
+from ccserver.crm.journal_rows import CALL_COLUMNS, EVENT_COLUMNS, LEG_COLUMNS
 
 # Compared as they are; id and received_at are arrival-time values, occurred_at is checked via raw.
 _EVENT_FIELDS = ("switch_id", "call_id", "leg_id", "event", "uniqueid", "linkedid")

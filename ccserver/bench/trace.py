@@ -31,17 +31,7 @@ _CHANNEL_COUNTER = re.compile(r"-([0-9a-f]{8})((?:;\d)?)$")
 TIMESTAMP = b"Timestamp: "
 _NO_TIMESTAMP = datetime(1970, 1, 1, tzinfo=UTC)  # "received at" for the few events without a Timestamp
 
-# Column order of `call_row` / `leg_row` (the upserts' order), and which of them are times.
-CALL_COLUMNS = (
-    "id", "switch_id", "linkedid", "direction", "state", "outcome", "caller_number", "caller_e164",
-    "caller_name", "dialed_number", "started_at", "answered_at", "ended_at", "hangup_cause",
-    "hangup_cause_text", "transfer_count", "stale",
-)
-LEG_COLUMNS = (
-    "id", "call_id", "switch_id", "uniqueid", "channel", "tech", "endpoint", "role", "caller_number",
-    "caller_name", "connected_number", "connected_name", "context", "exten", "state", "dial_status",
-    "bridge_id", "created_at", "ringing_at", "answered_at", "hungup_at", "hangup_cause", "hangup_cause_text",
-)
+# Which columns of the journal and its entities are times.
 TIME_COLUMNS = frozenset({
     "started_at", "answered_at", "ended_at", "created_at", "ringing_at", "hungup_at", "occurred_at", "received_at",
 })

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from ccserver.backbone import Backbone
-from ccserver.crm.journal_rows import call_row, leg_row
+from ccserver.crm.journal_rows import CALL_COLUMNS, LEG_COLUMNS, call_row, leg_row
 from ccserver.crm.phones import to_e164
 from ccserver.events.journal_ids import JournalIds
 from ccserver.events.model import Leg
@@ -240,18 +240,6 @@ async def test_rest_api_shows_the_call_its_legs_and_timeline(scenarios, api_clie
     listed = (await api_client.get("/api/v1/calls", params={"direction": "inbound", "limit": 100},
                                    headers=headers)).json()
     assert call_id in [c["id"] for c in listed["items"]]
-
-
-CALL_COLUMNS = (
-    "id", "switch_id", "linkedid", "direction", "state", "outcome", "caller_number", "caller_e164", "caller_name",
-    "dialed_number", "started_at", "answered_at", "ended_at", "hangup_cause", "hangup_cause_text",
-    "transfer_count", "stale",
-)
-LEG_COLUMNS = (
-    "id", "call_id", "switch_id", "uniqueid", "channel", "tech", "endpoint", "role", "caller_number",
-    "caller_name", "connected_number", "connected_name", "context", "exten", "state", "dial_status", "bridge_id",
-    "created_at", "ringing_at", "answered_at", "hungup_at", "hangup_cause", "hangup_cause_text",
-)
 
 
 async def test_replaying_the_recorded_trace_gives_what_the_live_switch_gave(scenarios, recording) -> None:

@@ -12,14 +12,13 @@ import pytest
 
 from ccserver.bench.ami_replay import AmiReplayServer, TraceFeed
 from ccserver.bench.trace import (
-    CALL_COLUMNS,
-    LEG_COLUMNS,
     Expectation,
     copies_bytes,
     encode_copies,
     expect,
     load_event_frames,
 )
+from ccserver.crm.journal_rows import CALL_COLUMNS, LEG_COLUMNS
 from ccserver.events.replay import recorded_events
 
 from .conftest import StartLink
