@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -20,6 +21,8 @@ from ccserver.crm.journal import JournalWriter
 from ccserver.crm.journal_rows import EVENT_COLUMNS
 from ccserver.crm.migrate import run_migrations
 from ccserver.crm.spool import RowBatch
+
+T = TypeVar("T")
 
 _OCCURRED_AT = EVENT_COLUMNS.index("occurred_at")
 
@@ -127,7 +130,12 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-async def wait_until(predicate: Callable[[], bool], *, timeout: float, poll: float = 0.005) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(poll)
+async def wait_until(predicate: Callable[[], T], *, timeout: float, what: str = "", poll: float = 0.005) -> T:
+    """Poll `predicate` until it is truthy and return what it returned; TimeoutError naming `what`."""
+    try:
+        async with asyncio.timeout(timeout):
+            while not (result := predicate()):
+                await asyncio.sleep(poll)
+    except TimeoutError:
+        raise TimeoutError(f"waited {timeout} s for {what or 'a condition'}") from None
+    return result

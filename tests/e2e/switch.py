@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import asyncpg
 
@@ -42,14 +41,6 @@ def live_call(tracker: CallTracker, linkedid: str) -> Call | None:
 def live_legs(tracker: CallTracker, linkedid: str) -> list[Leg]:
     call = tracker.calls.get(linkedid)
     return [] if call is None else [tracker.legs[u] for u in call.live_legs if u in tracker.legs]
-
-
-async def wait_until(predicate: Any, *, timeout: float, what: str) -> Any:
-    async with asyncio.timeout(timeout):
-        while not (result := predicate()):
-            await asyncio.sleep(0.05)
-    assert result, what
-    return result
 
 
 async def wait_call_row_ended(dsn: str, linkedid: str, *, timeout: float = 60) -> asyncpg.Record:

@@ -7,7 +7,8 @@ import pytest
 
 from ccserver.api.app import create_app
 from ccserver.backbone import Backbone
-from tests.e2e.switch import live_legs, place_inbound_call, wait_call_row_ended, wait_until
+from ccserver.bench.harness import wait_until
+from tests.e2e.switch import live_legs, place_inbound_call, wait_call_row_ended
 
 pytestmark = pytest.mark.sandbox
 

@@ -18,13 +18,14 @@ import httpx
 import pytest
 
 from ccserver.backbone import Backbone
+from ccserver.bench.harness import wait_until
 from ccserver.crm.journal_rows import CALL_COLUMNS, LEG_COLUMNS, call_row, leg_row
 from ccserver.crm.phones import to_e164
 from ccserver.events.journal_ids import JournalIds
 from ccserver.events.model import Leg
 from ccserver.events.replay import replay
 from ccserver.events.tracker import CallTracker
-from tests.e2e.switch import live_legs, place_inbound_call, wait_call_row_ended, wait_until
+from tests.e2e.switch import live_legs, place_inbound_call, wait_call_row_ended
 
 pytestmark = pytest.mark.sandbox
 

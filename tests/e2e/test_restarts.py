@@ -10,13 +10,14 @@ import asyncpg
 import pytest
 
 from ccserver.backbone import Backbone
+from ccserver.bench.harness import wait_until
 from ccserver.crm.migrate import run_migrations
 from ccserver.metrics import Metrics
 from ccserver.sandbox.service import SandboxInfo, restart_asterisk
 from ccserver.settings import Settings
 from tests.conftest import scratch_database
 from tests.e2e.conftest import PROJECT_DIR
-from tests.e2e.switch import live_legs, place_inbound_call, wait_call_row_ended, wait_until
+from tests.e2e.switch import live_legs, place_inbound_call, wait_call_row_ended
 
 pytestmark = pytest.mark.sandbox
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -36,9 +34,3 @@ class CollectingListener:
 
     def on_resync(self, known_before: set[str], channels: list[dict[str, Any]], at: datetime) -> None:
         self.resyncs += 1
-
-
-async def eventually(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.01)

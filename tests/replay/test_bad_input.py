@@ -6,9 +6,10 @@ And the opposite case: a peer that stops answering Ping is dropped and reconnect
 from __future__ import annotations
 
 from ccserver.bench.ami_replay import AmiReplayServer, RawFeed
+from ccserver.bench.harness import wait_until
 
 from .conftest import StartLink
-from .support import CollectingListener, eventually
+from .support import CollectingListener
 
 
 def _user_event(seq: int, *extra: bytes) -> bytes:
@@ -34,8 +35,8 @@ async def test_bad_input_is_skipped_and_counted_while_the_link_stays_up(start_li
         link = start_link(server.port, listener, ping_interval=0.2)  # pings answered throughout
         reads: list[bytes] = []
         link.raw_tap = reads.append
-        await eventually(lambda: any(e.get("Seq") == "6" for e in listener.events))
-        await eventually(lambda: server.pings >= 2)
+        await wait_until(lambda: any(e.get("Seq") == "6" for e in listener.events), timeout=10)
+        await wait_until(lambda: server.pings >= 2, timeout=10)
 
         probes = [e for e in listener.events if e.get("UserEvent") == "probe"]
         assert [e["Seq"] for e in probes] == ["1", "2", "3", "4", "5", "6"]
@@ -53,6 +54,6 @@ async def test_a_peer_that_never_answers_ping_is_dropped_and_reconnected(start_l
     listener = CollectingListener()
     async with AmiReplayServer(RawFeed([]), answer_pings=False, max_seconds=30) as server:
         link = start_link(server.port, listener, ping_interval=0.3)
-        await eventually(lambda: link.logins >= 2, timeout=10)
+        await wait_until(lambda: link.logins >= 2, timeout=10)
         assert server.logins >= 2 and server.pings >= 1
         assert listener.downs >= 1 and listener.resyncs >= 2

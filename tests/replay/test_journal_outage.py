@@ -16,6 +16,7 @@ import pytest
 
 from ccserver.backbone import Backbone
 from ccserver.bench.ami_replay import AmiReplayServer, TraceFeed
+from ccserver.bench.harness import wait_until
 from ccserver.bench.ingest_check import check_database
 from ccserver.bench.trace import copies_bytes, encode_copies, expect, load_event_frames
 from ccserver.crm.migrate import run_migrations
@@ -25,7 +26,7 @@ from ccserver.metrics import Metrics
 from ccserver.settings import Settings
 
 from .private_postgres import PrivatePostgres
-from .support import ANSWERED_AND_BUSY, eventually, normalise_us
+from .support import ANSWERED_AND_BUSY, normalise_us
 
 COPIES = 40  # 4,760 AMI events -> 3,920 journal rows, 80 calls
 RATE = 1000.0  # events/s: the burst lasts ~4.8 s
@@ -78,7 +79,7 @@ async def test_a_postgres_outage_mid_burst_loses_and_duplicates_nothing(
         await backbone.start()
         try:
             await backbone.wait_switches_ready(10)
-            await eventually(lambda: feed.sent >= OUTAGE_AFTER, timeout=20)
+            await wait_until(lambda: feed.sent >= OUTAGE_AFTER, timeout=20)
             await private_pg.stop()
             for _ in range(int(OUTAGE_SECONDS / 0.05)):
                 spooled_files_seen = max(spooled_files_seen, len(spool.files()))

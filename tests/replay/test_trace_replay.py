@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ccserver.bench.ami_replay import AmiReplayServer, TraceFeed
+from ccserver.bench.harness import wait_until
 from ccserver.bench.trace import (
     Expectation,
     copies_bytes,
@@ -22,7 +23,7 @@ from ccserver.crm.journal_rows import CALL_COLUMNS, LEG_COLUMNS
 from ccserver.events.replay import recorded_events
 
 from .conftest import StartLink
-from .support import ANSWERED_AND_BUSY, CollectingListener, eventually, normalise_us
+from .support import ANSWERED_AND_BUSY, CollectingListener, normalise_us
 
 CALLER = "+14155550100"
 
@@ -113,7 +114,7 @@ async def test_the_link_delivers_exactly_the_events_of_the_trace(start_link: Sta
     listener = CollectingListener()
     async with AmiReplayServer(feed, max_seconds=20) as server:
         link = start_link(server.port, listener)
-        await eventually(lambda: len(listener.events) >= len(recorded) + 1)  # + the server's FullyBooted
+        await wait_until(lambda: len(listener.events) >= len(recorded) + 1, timeout=10)  # + the server's FullyBooted
     server_booted, *delivered = listener.events  # the server's own FullyBooted after Login comes first
     assert server_booted["Event"] == "FullyBooted" and delivered == recorded
     assert link.logins == 1 and link.frame_stats.bad_input == 0
