@@ -166,11 +166,3 @@ def is_switch_event(headers: Headers) -> bool:
     Originate's ActionID but is news about a channel, so it counts."""
     event = headers.get("Event")
     return event is not None and ("ActionID" not in headers or event == "OriginateResponse")
-
-
-def first(headers: Headers, key: str, default: str = "") -> str:
-    """A header's value; the first one when Asterisk repeated it."""
-    value = headers.get(key, default)
-    if isinstance(value, list):
-        return value[0] if value else default
-    return value

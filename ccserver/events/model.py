@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ccserver.events.ami_fields import value
+
 _NAMESPACE = uuid.UUID("5f0c2b1e-9a51-4c8e-9d0e-6c0c5e1d7a42")
 
 
@@ -114,14 +116,9 @@ class TrackedEvent:
 
     @property
     def uniqueid(self) -> str | None:
-        return self.leg.uniqueid if self.leg else _str_or_none(self.headers.get("Uniqueid"))
+        return self.leg.uniqueid if self.leg else value(self.headers, "Uniqueid") or None
 
     @property
     def linkedid(self) -> str | None:
-        return self.call.linkedid if self.call else _str_or_none(self.headers.get("Linkedid"))
+        return self.call.linkedid if self.call else value(self.headers, "Linkedid") or None
 
-
-def _str_or_none(value: object) -> str | None:
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return value if isinstance(value, str) and value else None
