@@ -135,16 +135,10 @@ async def _originate_from_another_ami_session(sandbox: SandboxInfo) -> str:
 async def test_refused_login_is_reported_and_retried(sandbox: SandboxInfo, caplog: pytest.LogCaptureFixture) -> None:
     from ccserver.asterisk.ami_link import AmiLink, Backoff
     from ccserver.asterisk.ami_url import parse_ami_url
-
-    class NoCalls:
-        def on_event(self, headers, received_at) -> None: ...
-        def on_link_down(self, at) -> None: ...
-        def known_channels(self) -> set[str]:
-            return set()
-        def on_resync(self, known_before, channels, at) -> None: ...
+    from tests.replay.support import CollectingListener
 
     endpoint = parse_ami_url(f"ami://ccserver:wrong@{sandbox.ami.host}:{sandbox.ami.port}?switch=bad-secret")
-    link = AmiLink(endpoint, NoCalls(), backoff=Backoff(initial=0.2, maximum=0.2))
+    link = AmiLink(endpoint, CollectingListener(), backoff=Backoff(initial=0.2, maximum=0.2))
     task = asyncio.create_task(link.run())
     try:
         async with asyncio.timeout(10):  # Asterisk answers a failed login only after a pause
