@@ -1,5 +1,7 @@
 # ccserver production image. Build: docker build -t ccserver .
 # The Asterisk sandbox (`ccserver sandbox ...`) is for development and tests; it does not run in here.
+# IVR prompts are sound files for the Asterisk host: render them there (`make prompts`, see README);
+# this image needs neither espeak-ng nor sox.
 
 # --- builder: wheels for ccserver and everything it depends on -------------------------------------
 FROM python:3.11-slim AS builder

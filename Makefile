@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 DEMO_DB           ?= ccserver
 DEMO_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/$(DEMO_DB)
 
-.PHONY: help bootstrap sandbox test lint demo
+.PHONY: help bootstrap sandbox prompts test lint demo
 
 help:
 	@echo "make demo       install what is missing, start PostgreSQL + the Asterisk sandbox, run the demo"
@@ -22,12 +22,18 @@ help:
 	@echo "make lint       ruff check ccserver tests"
 	@echo "make bootstrap  host packages, PostgreSQL on 127.0.0.1:5432, .venv (scripts/bootstrap.sh)"
 	@echo "make sandbox    ccserver sandbox up (real Asterisk 22 in a cached Debian sid chroot)"
+	@echo "make prompts    render ivr_prompts/<lang>/*.txt to 8 kHz WAV in build/prompts/<lang>/ccserver/"
 
 bootstrap:
 	bash scripts/bootstrap.sh
 
 sandbox: bootstrap
 	$(CCSERVER) sandbox up
+
+# Only what changed is rendered again; `ccserver sandbox up|reload` renders and installs them by itself.
+prompts:
+	@test -x $(CCSERVER) || bash scripts/bootstrap.sh
+	$(CCSERVER) prompts render --src ivr_prompts --out build/prompts
 
 test: sandbox
 	$(PYTHON) -m pytest -q -p no:cacheprovider $(if $(JUNIT),--junitxml=$(JUNIT)) $(PYTEST_ARGS)

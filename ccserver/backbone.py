@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 
@@ -39,6 +40,7 @@ class Backbone:
     bus: EventBus
     journal: JournalWriter
     ids: JournalIds
+    normalise_phone: Callable[[str], str | None]
     switches: dict[str, Switch] = field(default_factory=dict)
     supervisor: Supervisor = field(default_factory=Supervisor)
 
@@ -53,9 +55,11 @@ class Backbone:
         )
         bus.subscribe(journal)
         ids = JournalIds()
-        backbone = cls(settings=settings, metrics=metrics, bus=bus, journal=journal, ids=ids)
         # Callers call again: remembering their numbers spares phonenumbers' parse (~80 µs) per call.
         normalise = lru_cache(maxsize=100_000)(partial(to_e164, default_region=settings.default_region))
+        backbone = cls(
+            settings=settings, metrics=metrics, bus=bus, journal=journal, ids=ids, normalise_phone=normalise
+        )
         for endpoint in settings.ami_endpoints:
             tracker = CallTracker(endpoint.switch_id, ids=ids, normalise_phone=normalise)
             ingest = SwitchIngest(tracker, bus)

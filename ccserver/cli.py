@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -35,6 +36,12 @@ def _apikey_create(args: argparse.Namespace) -> int:
     from ccserver.crm.apikeys import apikey_create_command
 
     return apikey_create_command(role=args.role, name=args.name)
+
+
+def _prompts_render(args: argparse.Namespace) -> int:
+    from ccserver.prompts.cli import prompts_render_command
+
+    return prompts_render_command(args.src, args.out, args.voice)
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -74,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--role", required=True, choices=["admin", "supervisor", "agent", "integrator"])
     a.add_argument("--name", required=True)
     a.set_defaults(func=_apikey_create)
+
+    p = sub.add_parser("prompts", help="IVR prompts")
+    psub = p.add_subparsers(dest="prompts_command", required=True)
+    r = psub.add_parser("render", help="render ivr_prompts/<lang>/<name>.txt to 8 kHz WAV (only what changed)")
+    r.add_argument("--src", type=Path, default=Path("ivr_prompts"), help="text prompts (default: ivr_prompts)")
+    r.add_argument("--out", type=Path, default=Path("build/prompts"), help="output: <out>/<lang>/ccserver/<name>.wav")
+    r.add_argument("--voice", action="append", default=[], metavar="LANG=VOICE", help="espeak-ng voice for LANG")
+    r.set_defaults(func=_prompts_render)
 
     p = sub.add_parser("bench", help="benchmarks; each prints its figures beside a baseline")
     p.add_argument("name", nargs="?", default="all")

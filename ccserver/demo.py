@@ -20,10 +20,10 @@ from ccserver.settings import Settings
 log = logging.getLogger("ccserver.demo")
 
 CUSTOMERS = [
-    ("Ada Lovelace", "ACME-1001", "gold", "en", "(415) 555-0100"),
-    ("José Martínez", "ACME-1002", "standard", "es", "+1 415 555 0101"),
-    ("Grace Hopper", "ACME-1003", "vip", "en", "415.555.0102"),
-    ("Zoë Ångström", "ACME-1004", "standard", "en", "+44 20 7946 0958"),
+    ("Ada Lovelace", "41001009", "gold", "en", "(415) 555-0100"),
+    ("José Martínez", "41002007", "standard", "es", "+1 415 555 0101"),
+    ("Grace Hopper", "41003005", "vip", "en", "415.555.0102"),
+    ("Zoë Ångström", "41004003", "standard", "en", "+44 20 7946 0958"),
 ]
 # DIDs of the callee simulator (dialplans/simulator.conf): 2RRTT answer after RR s and talk TT s,
 # 3xxxx busy, 4xxxx never answers, 5xxxx congestion.

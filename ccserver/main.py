@@ -8,6 +8,8 @@ import logging
 import signal
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 import uvicorn
 from pydantic import ValidationError
@@ -15,8 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ccserver.api.app import create_app
 from ccserver.api.readiness import DatabaseReadiness
+from ccserver.asterisk.agi_server import AgiServer, AgiStats
 from ccserver.backbone import Backbone
-from ccserver.crm.database import create_engine
+from ccserver.crm.customer_dip import find_customer_for_ivr
+from ccserver.crm.database import create_engine, session_factory
+from ccserver.ivr.flow_registry import FlowRegistry
+from ccserver.ivr.recorder import IvrRecorder
+from ccserver.ivr.runner import IvrRunner
 from ccserver.metrics import Metrics
 from ccserver.runtime import tune_for_throughput
 from ccserver.settings import Settings
@@ -38,6 +45,40 @@ class ServiceReadiness:
         return result
 
 
+class Ivr:
+    """The IVR: flow files (reloaded on change), the runner, and the FastAGI server it answers on."""
+
+    def __init__(self, settings: Settings, backbone: Backbone, engine: AsyncEngine) -> None:
+        self.flows = FlowRegistry(settings.ivr_dir, prompt_dir=settings.ivr_prompts_dir)
+        sessions = session_factory(engine)
+
+        async def lookup(by: str, value: str) -> dict[str, Any] | None:
+            async with sessions() as session:
+                return await find_customer_for_ivr(
+                    session=session, by=by, value=value, default_region=settings.default_region
+                )
+
+        self.runner = IvrRunner(
+            flows=self.flows, recorder=IvrRecorder(bus=backbone.bus, ids=backbone.ids, clock=_now),
+            lookup=lookup, switch_ids=list(backbone.switches), normalise_phone=backbone.normalise_phone,
+            clock=_now, messages_dir=settings.ivr_messages_dir,
+        )
+        self.stats = AgiStats()
+        self.server = AgiServer(*settings.agi_host_port, self.runner.handle, stats=self.stats)
+        self._reload_interval = settings.ivr_reload_interval
+
+    async def start(self, backbone: Backbone) -> None:
+        for problem in self.flows.reload():
+            log.error("IVR flow not loaded: %s", problem)
+        log.info("IVR flows loaded: %s", ", ".join(sorted(self.flows.snapshot().flows)) or "none")
+        backbone.supervisor.start("ivr-flows", lambda: self.flows.watch(self._reload_interval))
+        backbone.supervisor.start("agi", self.server.serve)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 class _HttpServer(uvicorn.Server):
     """uvicorn without its own signal handling: it re-raises SIGTERM once *it* is done, which would
     kill the process before the journal is drained. `Service` owns the signals instead."""
@@ -55,6 +96,8 @@ class Service:
         self.metrics = Metrics()
         self.backbone = Backbone.build(settings, self.metrics)
         self.engine = create_engine(database_url=settings.database_url)
+        self.ivr = Ivr(settings, self.backbone, self.engine)
+        self.metrics.watch_agi(self.ivr.stats)
         self.app = create_app(
             settings=settings, engine=self.engine, readiness=ServiceReadiness(self.engine, self.backbone),
             metrics_registry=self.metrics.registry, switches=self.backbone.gateway(),
@@ -74,10 +117,12 @@ class Service:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.request_stop)
         await self.backbone.start()
+        await self.ivr.start(self.backbone)
         try:
             await self.server.serve()
         finally:
             log.info("stopping: draining the journal")
+            await self.ivr.server.close()
             await self.backbone.stop()
             await self.engine.dispose()
             for sig in (signal.SIGINT, signal.SIGTERM):

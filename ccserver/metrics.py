@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ccserver.asterisk.agi_server import AgiStats
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.core import CounterMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 
@@ -41,6 +45,29 @@ class Metrics:
         """Read a link's state and counts at scrape time (nothing to do per event on the hot path)."""
         self.ami_link_up.labels(switch_id).set_function(lambda: 1.0 if ready() else 0.0)
         self._link_counters.sources[switch_id] = (events, bad_input)
+
+    def watch_agi(self, stats: AgiStats) -> None:
+        """The FastAGI server's counters, read at scrape time."""
+        self.registry.register(_AgiCollector(stats))
+
+
+class _AgiCollector(Collector):
+    def __init__(self, stats: AgiStats) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        s = self._stats
+        yield CounterMetricFamily("ccserver_agi_sessions", "FastAGI sessions accepted", value=s.sessions_total)
+        yield GaugeMetricFamily("ccserver_agi_sessions_active", "FastAGI sessions in progress", value=s.sessions_active)
+        yield CounterMetricFamily(
+            "ccserver_agi_handler_errors", "FastAGI sessions ended by an unexpected error", value=s.handler_errors
+        )
+        rejected = CounterMetricFamily(
+            "ccserver_agi_rejected", "connections closed as not AGI (garbage, timeout, ...)", labels=["reason"]
+        )
+        for reason, count in sorted(s.rejected.items()):
+            rejected.add_metric([reason], count)
+        yield rejected
 
 
 class _LinkCounters(Collector):

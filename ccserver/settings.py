@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     journal_batch_size: int = 10_000
     journal_flush_interval: float = 0.05
     journal_memory_limit: int = 50_000
+    ivr_dir: Path = Field(Path("dialplans/ivr"), description="the IVR flow files (*.yaml), reloaded on change")
+    ivr_prompts_dir: Path = Field(Path("ivr_prompts"), description="prompt texts: a flow may only use prompts here")
+    ivr_reload_interval: float = Field(2.0, gt=0, description="seconds between checks for edited flow files")
+    # On the Asterisk host: where RECORD FILE puts callers' messages. It must exist there.
+    ivr_messages_dir: str = "/var/spool/asterisk/monitor"
     ami_action_timeout: float = 10.0
     ami_ping_interval: float = 5.0
     environment: str = "development"

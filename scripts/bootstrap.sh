@@ -39,6 +39,7 @@ apt_install() {
     apt-get install -y -q --no-install-recommends "$@" </dev/null
 }
 
+# debootstrap builds the Asterisk sandbox; espeak-ng + sox render the IVR prompts and hold music.
 missing=()
 for pkg in debootstrap espeak-ng sox python3-venv; do
     pkg_installed "$pkg" || missing+=("$pkg")

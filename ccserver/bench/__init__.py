@@ -14,6 +14,7 @@ from ccserver.runtime import tune_for_throughput
 # name -> "module:function"; each function takes the options after NAME and returns an exit code.
 BENCHES: dict[str, str] = {
     "ingest": "ccserver.bench.ingest:ingest_bench",
+    "agi": "ccserver.bench.agi:agi_bench",
 }
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ccserver.crm.cursors import decode_cursor, encode_cursor
 from ccserver.crm.errors import NotFound
-from ccserver.crm.tables import bridges, call_events, calls, legs
+from ccserver.crm.tables import bridges, call_events, calls, ivr_sessions, legs
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +43,12 @@ class CallDetail:
     call: RowMapping
     legs: list[RowMapping]
     bridges: list[RowMapping]
+    ivr_sessions: list[RowMapping]
+
+    @property
+    def ivr_path(self) -> list[str]:
+        """Every IVR node the caller went through, across all the call's IVR passes, in order."""
+        return [node for session in self.ivr_sessions for node in session["path"]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +83,14 @@ async def get_call(*, session: AsyncSession, call_id: UUID) -> CallDetail:
     bridge_rows = await session.execute(
         select(bridges).where(bridges.c.call_id == call_id).order_by(bridges.c.created_at, bridges.c.id)
     )
-    return CallDetail(call=call, legs=list(leg_rows.mappings()), bridges=list(bridge_rows.mappings()))
+    ivr_rows = await session.execute(
+        select(ivr_sessions).where(ivr_sessions.c.call_id == call_id)
+        .order_by(ivr_sessions.c.started_at, ivr_sessions.c.id)
+    )
+    return CallDetail(
+        call=call, legs=list(leg_rows.mappings()), bridges=list(bridge_rows.mappings()),
+        ivr_sessions=list(ivr_rows.mappings()),
+    )
 
 
 async def list_call_events(

@@ -19,14 +19,16 @@ from ccserver.crm.journal_rows import (
     EVENT_COLUMNS,
     UPSERT_BRIDGE,
     UPSERT_CALL,
+    UPSERT_IVR_SESSION,
     UPSERT_LEG,
     bridge_row,
     call_row,
     event_row,
+    ivr_session_row,
     leg_row,
 )
 from ccserver.crm.spool import RowBatch, Spool
-from ccserver.events.model import Bridge, Call, Entity, Leg, TrackedEvent
+from ccserver.events.model import Bridge, Call, Entity, IvrSession, Leg, TrackedEvent
 from ccserver.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -153,6 +155,7 @@ class JournalWriter:
             calls=[call_row(e) for e in touched.values() if isinstance(e, Call)],
             legs=[leg_row(e) for e in touched.values() if isinstance(e, Leg)],
             bridges=[bridge_row(e) for e in touched.values() if isinstance(e, Bridge)],
+            ivr_sessions=[ivr_session_row(e) for e in touched.values() if isinstance(e, IvrSession)],
         )
 
     async def _connection(self) -> asyncpg.Connection:
@@ -174,6 +177,8 @@ class JournalWriter:
                     await conn.executemany(UPSERT_LEG, batch.legs)
                 if batch.bridges:
                     await conn.executemany(UPSERT_BRIDGE, batch.bridges)
+                if batch.ivr_sessions:
+                    await conn.executemany(UPSERT_IVR_SESSION, batch.ivr_sessions)
                 if batch.retried:
                     await self._insert_once(conn, batch.events)
                 elif batch.events:

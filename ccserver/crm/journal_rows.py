@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from ccserver.events.model import Bridge, Call, Leg, TrackedEvent
+from ccserver.events.model import Bridge, Call, IvrSession, Leg, TrackedEvent
 
 EVENT_COLUMNS = (
     "id", "switch_id", "call_id", "leg_id", "event", "uniqueid", "linkedid", "occurred_at", "received_at", "raw",
@@ -40,9 +40,24 @@ BRIDGE_COLUMNS = (
     "destroyed_at", "max_members",
 )
 
+IVR_SESSION_COLUMNS = (
+    "id", "call_id", "switch_id", "uniqueid", "linkedid", "flow", "flow_version", "started_at", "ended_at",
+    "language", "path", "collected", "routing", "customer_id", "outcome", "reason", "callback_number",
+    "message_path",
+)
+
 call_row: Callable[[Call], tuple[Any, ...]] = attrgetter(*CALL_COLUMNS)
 leg_row: Callable[[Leg], tuple[Any, ...]] = attrgetter(*LEG_COLUMNS)
 bridge_row: Callable[[Bridge], tuple[Any, ...]] = attrgetter(*BRIDGE_COLUMNS)
+_JSON_COLUMNS = frozenset({"path", "collected", "routing"})
+
+
+def ivr_session_row(session: IvrSession) -> tuple[Any, ...]:
+    """JSON columns as text (asyncpg's default jsonb codec); the rest as they are."""
+    return tuple(
+        orjson.dumps(getattr(session, name)).decode() if name in _JSON_COLUMNS else getattr(session, name)
+        for name in IVR_SESSION_COLUMNS
+    )
 
 
 # An inbound call is matched to the customer owning its caller's number (newest contact wins); once
@@ -88,4 +103,15 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (id) DO UPDATE SET
     call_id = COALESCE(bridges.call_id, excluded.call_id), bridge_type = excluded.bridge_type,
     technology = excluded.technology, destroyed_at = excluded.destroyed_at, max_members = excluded.max_members
+"""
+
+UPSERT_IVR_SESSION = """
+INSERT INTO ivr_sessions (id, call_id, switch_id, uniqueid, linkedid, flow, flow_version, started_at, ended_at,
+    language, path, collected, routing, customer_id, outcome, reason, callback_number, message_path)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+ON CONFLICT (id) DO UPDATE SET
+    ended_at = excluded.ended_at, language = excluded.language, path = excluded.path,
+    collected = excluded.collected, routing = excluded.routing, customer_id = excluded.customer_id,
+    outcome = excluded.outcome, reason = excluded.reason, callback_number = excluded.callback_number,
+    message_path = excluded.message_path
 """

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ class RowBatch:
     calls: list[tuple[Any, ...]]
     legs: list[tuple[Any, ...]]
     bridges: list[tuple[Any, ...]]
+    ivr_sessions: list[tuple[Any, ...]] = field(default_factory=list)
     retried: bool = False  # written before with an unclear result: store with ON CONFLICT DO NOTHING
 
     @property

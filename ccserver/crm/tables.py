@@ -152,6 +152,35 @@ call_events = Table(
 )
 Index("ix_call_events_call", call_events.c.call_id, call_events.c.id)
 
+# One pass of a call through an IVR flow. No foreign key to calls: the AGI session can report before
+# the AMI journal has stored the call, and the journal must never refuse a row for that.
+ivr_sessions = Table(
+    "ivr_sessions",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("call_id", UUID(as_uuid=True), nullable=False),
+    Column("switch_id", Text, nullable=False),
+    Column("uniqueid", Text, nullable=False),
+    Column("linkedid", Text, nullable=False),
+    Column("flow", Text, nullable=False),
+    Column("flow_version", Text, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("language", Text, nullable=False),
+    Column("path", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("collected", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("routing", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("customer_id", UUID(as_uuid=True)),
+    Column("outcome", Text),  # handoff | callback | voicemail | hangup | fallback | abandoned
+    Column("reason", Text),
+    Column("callback_number", Text),
+    Column("message_path", Text),
+)
+Index("ix_ivr_sessions_call", ivr_sessions.c.call_id, ivr_sessions.c.started_at)
+Index(
+    "ix_ivr_sessions_callbacks", ivr_sessions.c.started_at, postgresql_where=ivr_sessions.c.outcome == "callback"
+)
+
 api_keys = Table(
     "api_keys",
     metadata,

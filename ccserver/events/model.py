@@ -94,7 +94,31 @@ class Bridge:
     members: set[str] = field(default_factory=set)
 
 
-Entity = Call | Leg | Bridge
+@dataclass(slots=True, eq=False)
+class IvrSession:
+    """One pass of a call through an IVR flow; owned and changed by the IVR runner only."""
+
+    id: uuid.UUID
+    call_id: uuid.UUID
+    switch_id: str
+    uniqueid: str
+    linkedid: str
+    flow: str
+    flow_version: str
+    started_at: datetime
+    language: str
+    ended_at: datetime | None = None
+    path: list[str] = field(default_factory=list)
+    collected: dict[str, Any] = field(default_factory=dict)
+    routing: dict[str, Any] = field(default_factory=dict)
+    customer_id: uuid.UUID | None = None
+    outcome: str | None = None
+    reason: str | None = None
+    callback_number: str | None = None
+    message_path: str | None = None
+
+
+Entity = Call | Leg | Bridge | IvrSession
 
 
 @dataclass(slots=True)

@@ -10,10 +10,13 @@ import filecmp
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ccserver.sandbox.paths import CHROOT_MOH_DIR, CHROOT_PROMPTS_DIR, SandboxError, SandboxPaths
+from ccserver.prompts.render import RENDER_TOOLS, SOUND_DIR, PromptError, render_prompts
+from ccserver.sandbox.host import ensure_host_tools
+from ccserver.sandbox.paths import CHROOT_MOH_DIR, CHROOT_SOUNDS_DIR, SandboxError, SandboxPaths
 
 # Files ccserver itself writes into /etc/asterisk at run time (agents created over REST); a sync
 # must not delete them.
@@ -24,6 +27,7 @@ SANDBOX_EXTENSIONS_CUSTOM = """\
 ; Written by `ccserver sandbox`: the fallback reaches the callee simulator instead of a real operator.
 [globals](+)
 CCSERVER_FALLBACK_DIAL = Local/{did}@sim-callee
+CCSERVER_SWITCH_ID = sandbox
 """
 
 MOH_FILE = "tones.wav"
@@ -149,11 +153,73 @@ def install_moh(paths: SandboxPaths) -> None:
         shutil.copyfile(paths.moh_cache, target)
 
 
-def install_prompts(paths: SandboxPaths, project_dir: Path) -> int:
-    """Copy rendered IVR prompts (`build/prompts/**`, if built) to Asterisk's sounds dir; returns a count."""
-    source = project_dir / "build" / "prompts"
-    if not source.is_dir():
-        return 0
-    desired = {rel: path.read_bytes() for rel, path in _files_under(source).items()}
-    sync_tree(paths.in_root(CHROOT_PROMPTS_DIR), desired)
-    return len(desired)
+def resolve_in_root(root: Path, chroot_path: str, max_links: int = 40) -> Path:
+    """Host path of `chroot_path` with its symlinks followed as inside the chroot (absolute ones from `root`).
+
+    Debian's sounds/en is `/etc/alternatives/asterisk-prompt-en` -> `.../sounds/en_US_f_Allison`: followed
+    on the host, that absolute link would leave the chroot.
+    """
+    pending = [part for part in chroot_path.split("/") if part not in ("", ".")]
+    resolved: list[str] = []
+    links = 0
+    while pending:
+        part = pending.pop(0)
+        if part == "..":
+            resolved = resolved[:-1]
+            continue
+        candidate = root.joinpath(*resolved, part)
+        if not candidate.is_symlink():
+            resolved.append(part)
+            continue
+        links += 1
+        if links > max_links:
+            raise SandboxError(f"{chroot_path} in {root}: too many levels of symbolic links")
+        target = os.readlink(candidate)
+        if target.startswith("/"):
+            resolved = []
+        pending = [p for p in target.split("/") if p not in ("", ".")] + pending
+    return root.joinpath(*resolved)
+
+
+def _sounds_dir_of(paths: SandboxPaths, language: str) -> Path:
+    """Host path of the chroot's sounds/<language>/ccserver, through the package's alternatives link."""
+    sounds = paths.in_root(CHROOT_SOUNDS_DIR)
+    lang_dir = resolve_in_root(paths.rootfs, f"{CHROOT_SOUNDS_DIR}/{language}")
+    if not lang_dir.is_relative_to(sounds) or (lang_dir.exists() and not lang_dir.is_dir()):
+        raise SandboxError(f"{CHROOT_SOUNDS_DIR}/{language} in the chroot is a broken link: `sandbox down` + `up`")
+    return lang_dir / SOUND_DIR
+
+
+def install_prompts(paths: SandboxPaths, project_dir: Path) -> list[str]:
+    """Render `ivr_prompts/` (only what changed) and make the chroot's sounds/<lang>/ccserver/ match it.
+
+    Returns the prompt files that changed in the chroot (`<lang>/ccserver/<name>.wav`). Asterisk opens
+    sound files on every playback: no reload needed.
+    """
+    ensure_host_tools(RENDER_TOOLS)
+    try:
+        report = render_prompts(project_dir / "ivr_prompts", paths.prompts_cache)
+    except PromptError as exc:
+        raise SandboxError(f"rendering IVR prompts: {exc}") from exc
+    if report.changed:
+        print(f"sandbox: prompts {report.describe()}", file=sys.stderr, flush=True)
+    rendered = paths.prompts_cache
+    # Per real directory (en and en_US may be one), the files it should hold and the name to report it by.
+    desired: dict[Path, tuple[str, dict[str, bytes]]] = {}
+    languages = sorted(p.name for p in rendered.iterdir() if p.is_dir() and (p / SOUND_DIR).is_dir())
+    for language in languages:
+        files = {rel: path.read_bytes() for rel, path in _files_under(rendered / language / SOUND_DIR).items()}
+        desired.setdefault(_sounds_dir_of(paths, language), (language, {}))[1].update(files)
+    # A language whose prompts were all deleted: empty its directory too.
+    sounds = paths.in_root(CHROOT_SOUNDS_DIR)
+    for entry in sorted(sounds.iterdir()) if sounds.is_dir() else []:
+        installed = resolve_in_root(paths.rootfs, f"{CHROOT_SOUNDS_DIR}/{entry.name}") / SOUND_DIR
+        if installed.is_relative_to(sounds) and installed.is_dir():
+            desired.setdefault(installed, (entry.name, {}))
+    changed = []
+    for target, (language, files) in desired.items():
+        changes = sync_tree(target, files)
+        changed += [f"{language}/{SOUND_DIR}/{rel}" for rel in [*changes.changed, *changes.removed]]
+        if not files:
+            target.rmdir()
+    return changed

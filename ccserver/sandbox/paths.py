@@ -18,7 +18,8 @@ CHROOT_ETC = "/etc/asterisk"
 CHROOT_CONF = "/etc/asterisk/asterisk.conf"
 CHROOT_ASTERISK = "/usr/sbin/asterisk"
 CHROOT_MOH_DIR = "/var/lib/asterisk/moh"
-CHROOT_PROMPTS_DIR = "/usr/share/asterisk/sounds/ccserver"  # Playback(ccserver/<path>)
+# astdatadir/sounds: prompts go to <sounds>/<lang>/ccserver/<name>.wav, Playback(ccserver/<name>).
+CHROOT_SOUNDS_DIR = "/usr/share/asterisk/sounds"
 CHROOT_RUN_DIR = "/var/run/asterisk"
 
 
@@ -54,6 +55,11 @@ class SandboxPaths:
     @property
     def moh_cache(self) -> Path:
         return self.cache_dir / "moh-tones.wav"
+
+    @property
+    def prompts_cache(self) -> Path:
+        """Rendered IVR prompts (`<lang>/ccserver/<name>.wav` + manifest), copied into the chroot."""
+        return self.cache_dir / "prompts"
 
     def in_root(self, chroot_path: str) -> Path:
         """Host path of a path inside the chroot."""

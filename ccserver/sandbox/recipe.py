@@ -16,7 +16,14 @@ RECIPE: dict[str, Any] = {
     "version": 1,
     "suite": "sid",
     "variant": "minbase",
-    "packages": ["asterisk", "asterisk-core-sounds-en-gsm", "baresip-core"],
+    # asterisk-core-sounds-es links sounds/es to the es-MX sounds: SayNumber/SayDigits speak Spanish.
+    "packages": [
+        "asterisk",
+        "asterisk-core-sounds-en-gsm",
+        "asterisk-core-sounds-es",
+        "asterisk-core-sounds-es-gsm",
+        "baresip-core",
+    ],
 }
 
 

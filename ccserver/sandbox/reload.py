@@ -72,6 +72,7 @@ class ReloadReport:
     changes: ConfigChanges
     reloaded: list[str]
     failed: list[str]
+    prompts: list[str] = field(default_factory=list)  # sound files changed (no reload needed)
 
     @property
     def needs_restart(self) -> list[str]:
@@ -86,6 +87,8 @@ class ReloadReport:
         if self.reloaded:
             lines.append("reloaded " + ", ".join(m or "everything" for m in self.reloaded))
         lines += [f"reload failed: {failure}" for failure in self.failed]
+        if self.prompts:
+            lines.append(f"prompts updated: {', '.join(self.prompts)}")
         if self.needs_restart:
             lines.append(
                 f"{', '.join(self.needs_restart)} read only at start-up: `ccserver sandbox up` restarts"

@@ -2,7 +2,7 @@
 
 info = ensure_sandbox_up()           # provision if needed, install config, start, FullyBooted
 os.environ["CCSERVER_AMI_URL"] = info.ami_url
-report = await reload_switch()       # push changed asterisk-conf/ + dialplans/, reload, keep calls
+report = await reload_switch()       # push changed asterisk-conf/, dialplans/, ivr_prompts/; keep calls
 restart_asterisk()                   # stop + start (restart tests)
 asterisk_cli("core show channels")
 sandbox_down()
@@ -10,13 +10,14 @@ sandbox_down()
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import re
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ccserver.sandbox.ami import AmiClient, AmiError, run_blocking
@@ -198,7 +199,8 @@ async def _reload_running(changes: ConfigChanges) -> ReloadReport:
 
 
 async def reload_switch(project_dir: Path | str | None = None) -> ReloadReport:
-    """Copy changed `asterisk-conf/` and `dialplans/` files into the running sandbox and reload them.
+    """Copy changed `asterisk-conf/` and `dialplans/` files into the running sandbox and reload them;
+    render changed `ivr_prompts/` and install them (sound files need no reload).
 
     Calls in progress are kept. Raises SandboxError when the sandbox is not running.
     """
@@ -208,8 +210,8 @@ async def reload_switch(project_dir: Path | str | None = None) -> ReloadReport:
         raise SandboxError("sandbox Asterisk not running: run `ccserver sandbox up`")
     # Files read only at start-up stay as they were, so `sandbox up` still sees them changed and restarts.
     changes = install_config(paths, project, sandbox_secret(), hold_back=RESTART_FILES)
-    install_prompts(paths, project)
-    return await _reload_running(changes)
+    prompts = await asyncio.to_thread(install_prompts, paths, project)  # espeak-ng + sox: off the loop
+    return replace(await _reload_running(changes), prompts=prompts)
 
 
 _VERSION = re.compile(r"Asterisk (\S+)")

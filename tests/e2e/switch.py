@@ -13,21 +13,34 @@ from ccserver.events.tracker import CallTracker
 
 async def place_inbound_call(
     link: AmiLink, *, did: str, caller_stays: int, caller_id: str = '"Zoë Ångström" <+14155550100>',
-    fallback_timeout: int = 10,
+    fallback_timeout: int = 10, keys: str | None = None, flow: str | None = None,
+    says: str | None = None, keys_after: str | None = None,
 ) -> str:
     """A caller dials `did` from the PSTN (a Local channel running [sim-caller] `caller_stays`).
 
-    Returns the call's linkedid. ccserver's FastAGI is not part of these tests, so every call takes the
-    dialplan fallback, which in the sandbox dials the callee simulator with the DID.
+    Returns the call's linkedid. Unless a test serves FastAGI, every call takes the dialplan fallback,
+    which in the sandbox dials the callee simulator with the DID. With `keys` the caller runs
+    [sim-ivr-caller] instead and keys them as SendDTMF does (`w`: half a second's pause) once answered;
+    `flow` names the IVR flow the call runs (default: inbound); `says` is a sound the caller then
+    speaks, followed by `keys_after`.
     """
+    variables = [f"CCSERVER_FALLBACK_TIMEOUT={fallback_timeout}"]
+    if keys is not None:
+        variables.append(f"CALLER_DTMF={keys}")
+    if flow is not None:
+        variables.append(f"CCSERVER_FLOW={flow}")
+    if says is not None:
+        variables.append(f"CALLER_SAYS={says}")
+    if keys_after is not None:
+        variables.append(f"CALLER_DTMF_AFTER={keys_after}")
     reply = await link.action({
         "Action": "Originate",
-        "Channel": f"Local/{caller_stays}@sim-caller",
+        "Channel": f"Local/{caller_stays}@{'sim-caller' if keys is None else 'sim-ivr-caller'}",
         "Context": "from-pstn",
         "Exten": did,
         "Priority": "1",
         "CallerID": caller_id,
-        "Variable": f"CCSERVER_FALLBACK_TIMEOUT={fallback_timeout}",
+        "Variable": ",".join(variables),
     }, timeout=15)
     response = reply[-1]
     assert response.get("Response") == "Success", response

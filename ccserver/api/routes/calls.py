@@ -72,7 +72,10 @@ async def list_calls(
 async def get_call(call_id: UUID, session: SessionDep, _: AnyRole) -> CallDetailOut:
     detail = await calls.get_call(session=session, call_id=call_id)
     return CallDetailOut.model_validate(
-        {**detail.call, "legs": [dict(r) for r in detail.legs], "bridges": [dict(r) for r in detail.bridges]}
+        {
+            **detail.call, "legs": [dict(r) for r in detail.legs], "bridges": [dict(r) for r in detail.bridges],
+            "ivr_sessions": [dict(r) for r in detail.ivr_sessions], "ivr_path": detail.ivr_path,
+        }
     )
 
 

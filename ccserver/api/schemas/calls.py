@@ -72,9 +72,33 @@ class BridgeOut(BaseModel):
     max_members: int = Field(examples=[2])
 
 
+class IvrSessionOut(BaseModel):
+    """One pass of the call through an IVR flow: where the caller went and what the IVR decided."""
+
+    id: UUID
+    uniqueid: str = Field(examples=["1717243200.17"], description="The channel that ran the flow.")
+    flow: str = Field(examples=["inbound"])
+    flow_version: str = Field(examples=["3f2a9c1d"], description="Hash of the flow file the call ran on.")
+    started_at: datetime
+    ended_at: datetime | None
+    language: str = Field(examples=["es"])
+    path: list[str] = Field(examples=[["inbound:welcome", "inbound:language_menu", "inbound:main_menu"]])
+    collected: dict[str, JsonValue] = Field(examples=[{"account": "79927398713"}])
+    routing: dict[str, JsonValue] = Field(
+        examples=[{"queue": "billing", "skills": {"billing": 5}, "priority": 0, "language": "es"}]
+    )
+    customer_id: UUID | None
+    outcome: str | None = Field(examples=["handoff"], description="handoff, callback, voicemail, hangup, fallback")
+    reason: str | None
+    callback_number: str | None = Field(examples=["+14155550100"])
+    message_path: str | None
+
+
 class CallDetailOut(CallOut):
     legs: list[LegOut] = Field(description="Ordered by creation.")
     bridges: list[BridgeOut]
+    ivr_path: list[str] = Field(description="Every IVR node entered, across the call's IVR sessions, in order.")
+    ivr_sessions: list[IvrSessionOut] = Field(description="Ordered by start; the last one holds the routing.")
 
 
 class CallEventOut(BaseModel):
