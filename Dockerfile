@@ -35,6 +35,8 @@ COPY alembic.ini ./
 COPY migrations ./migrations
 COPY asterisk-conf ./asterisk-conf
 COPY dialplans ./dialplans
+# The IVR reads its flows (dialplans/ivr) and checks their prompts exist (ivr_prompts) from /app.
+COPY ivr_prompts ./ivr_prompts
 
 USER ccserver
 EXPOSE 8080 4573

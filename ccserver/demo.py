@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import sys
 
 from ccserver.crm.apikeys import Role, create_api_key
@@ -25,11 +24,28 @@ CUSTOMERS = [
     ("Grace Hopper", "41003005", "vip", "en", "415.555.0102"),
     ("Zoë Ångström", "41004003", "standard", "en", "+44 20 7946 0958"),
 ]
-# DIDs of the callee simulator (dialplans/simulator.conf): 2RRTT answer after RR s and talk TT s,
-# 3xxxx busy, 4xxxx never answers, 5xxxx congestion.
-CALL_MIX = ["20205", "20108", "30000", "20312", "40000", "20104", "50000", "20206"]
-CALLERS = ["+14155550100", "+14155550101", "+14155550102", "+442079460958", "+13125550199"]
-DEMO_CALLS = 16
+# The demo number. The IVR (dialplans/ivr/inbound.yaml) answers it; a call it hands to the ACD reaches
+# the sandbox's fallback, the callee simulator (dialplans/simulator.conf), which for 2RRTT answers after
+# RR seconds and talks TT seconds.
+DEMO_NUMBER = "20210"
+
+
+def _keys(*steps: tuple[float, str]) -> str:
+    """(seconds to wait, keys to press) as a SendDTMF script: `w` is half a second."""
+    return "".join("w" * round(wait * 2) + pressed for wait, pressed in steps)
+
+
+# Scripted callers walking the bilingual menu: (caller id, keys, what they do).
+DEMO_WALKS = [
+    ("+13125550199", _keys((3, "2"), (5, "2")), "new caller: Spanish, then technical support"),
+    ("+14155550101", _keys((3, "1"), (3, "41001008#"), (6, "41002007#")),
+     "José (stored language es): billing, a mistyped account number, then the right one"),
+    ("+14155550102", _keys((6, "3")), "Grace (VIP): asks for a callback"),
+    ("+14155550100", _keys((7, "0")), "Ada (gold): straight to an agent"),
+    ("+13125550198", _keys((3, "1"), (4, "9"), (24, "0")), "new caller: English, a wrong key, silence, then 0"),
+    ("+13125550197", _keys((2, "")), "new caller: hangs up during the language menu"),
+]
+DEMO_CALLS = 12
 
 
 async def _load_demo_data(service: Service) -> str:
@@ -50,15 +66,15 @@ async def _load_demo_data(service: Service) -> str:
 async def _call_stream(service: Service) -> None:
     switch = next(iter(service.backbone.switches.values()))
     await switch.link.ready.wait()
-    rng = random.Random(7)
     for n in range(DEMO_CALLS):
-        did, caller = CALL_MIX[n % len(CALL_MIX)], rng.choice(CALLERS)
+        caller, keys, what = DEMO_WALKS[n % len(DEMO_WALKS)]
         await switch.link.action({
-            "Action": "Originate", "Channel": f"Local/{rng.randint(6, 14)}@sim-caller", "Context": "from-pstn",
-            "Exten": did, "Priority": "1", "CallerID": f"<{caller}>", "Variable": "CCSERVER_FALLBACK_TIMEOUT=6",
+            "Action": "Originate", "Channel": "Local/25@sim-ivr-caller", "Context": "from-pstn",
+            "Exten": DEMO_NUMBER, "Priority": "1", "CallerID": f"<{caller}>",
+            "Variable": f"CCSERVER_FALLBACK_TIMEOUT=15,CALLER_DTMF={keys}",
         })
-        log.info("demo call %d/%d: %s dials %s", n + 1, DEMO_CALLS, caller, did)
-        await asyncio.sleep(rng.uniform(1.5, 4.0))
+        log.info("demo call %d/%d to %s: %s", n + 1, DEMO_CALLS, DEMO_NUMBER, what)
+        await asyncio.sleep(4.0)
     log.info("demo calls placed; ccserver keeps serving (Ctrl-C to stop)")
 
 
@@ -70,7 +86,9 @@ async def _main(settings: Settings) -> None:
     print(f"""
 ccserver demo
   API docs     {base}/docs
+  demo number  {DEMO_NUMBER}: the IVR answers with a bilingual menu; {DEMO_CALLS} scripted callers walk it
   calls        curl -H 'Authorization: Bearer {key}' {base}/api/v1/calls
+  one call     curl -H 'Authorization: Bearer {key}' {base}/api/v1/calls/<id>   (ivr_path, ivr_sessions)
   customers    curl -H 'Authorization: Bearer {key}' '{base}/api/v1/customers?phone=415-555-0100'
   health       {base}/healthz  {base}/readyz  {base}/metrics
   (agent desktop /agent and wallboard /wallboard come with issues 4 and 5)

@@ -70,7 +70,6 @@ class Ivr:
     async def start(self, backbone: Backbone) -> None:
         for problem in self.flows.reload():
             log.error("IVR flow not loaded: %s", problem)
-        log.info("IVR flows loaded: %s", ", ".join(sorted(self.flows.snapshot().flows)) or "none")
         backbone.supervisor.start("ivr-flows", lambda: self.flows.watch(self._reload_interval))
         backbone.supervisor.start("agi", self.server.serve)
 
