@@ -1,7 +1,8 @@
 """Load generator for `ccserver bench agi`: many concurrent FastAGI calls placed the way Asterisk places
 them (headers, blank line, then one reply per command), each command answered at once, or paced
 (after `think_ms` +-50%, standing in for a prompt being played) with the calls' starts spread out
-(see `Load`), so that they do not all speak in step.
+(see `Load`), so that they do not all speak in step. The caller lets every prompt play to its end
+and presses `Load.keys`, one key per WAIT FOR DIGIT, as an IVR flow asks for them.
 
 What it times is the server's turn-around: from a reply written to the next command read, plus the
 call set-up (headers written to the first command read). It runs in a child process (`ClientProcess`)
@@ -11,14 +12,14 @@ so its own CPU does not count against the server it measures; `run_round` can al
 from __future__ import annotations
 
 import asyncio
+import gc
 import multiprocessing
 import random
 import time
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-
-from ccserver.runtime import tune_for_throughput
 
 _REPLIES = {
     b"ANSWER": b"200 result=0\n",
@@ -37,7 +38,11 @@ _REPLIES = {
 _DEFAULT_REPLY = b"200 result=0\n"
 
 
-def reply_to(command: bytes) -> bytes:
+def reply_to(command: bytes, keys: Iterator[str] = iter(())) -> bytes:
+    """Asterisk's reply to `command`; WAIT FOR DIGIT gets the next of `keys` (none left: no key)."""
+    if command.startswith(b"WAIT FOR DIGIT"):
+        key = next(keys, "")
+        return b"200 result=%d\n" % (ord(key) if key else 0)
     words = command.split(b" ", 2)
     return _REPLIES.get(b" ".join(words[:2])) or _REPLIES.get(words[0], _DEFAULT_REPLY)
 
@@ -52,6 +57,7 @@ class RoundResult:
     turnaround: array[float] = field(default_factory=lambda: array("d"))  # reply written -> next command
     setup: array[float] = field(default_factory=lambda: array("d"))  # headers written -> first command
     errors: list[str] = field(default_factory=list)
+    first_call: list[bytes] = field(default_factory=list)  # the command lines of the round's first call
 
 
 def _headers(port: int, n: int) -> bytes:
@@ -72,28 +78,33 @@ def _headers(port: int, n: int) -> bytes:
 class Load:
     """How a round places its calls: `slots` calls in flight at most, each slot placing `calls_per_slot`
     calls back to back; replies after `think_ms` (+-50%; 0: at once); slot starts spread over
-    `spread_ms` (0: all at once)."""
+    `spread_ms` (0: all at once). Each caller presses `keys` in order, one per WAIT FOR DIGIT."""
 
     slots: int
     calls_per_slot: int = 1
     think_ms: float = 0.0
     spread_ms: float = 0.0
+    keys: str = ""
 
     @property
     def calls(self) -> int:
         return self.slots * self.calls_per_slot
 
 
-async def _slot(port: int, first: int, load: Load, result: RoundResult) -> None:
+async def _slot(port: int, first: int, load: Load, result: RoundResult, lines: list[bytes] | None) -> None:
+    """`lines`: where the slot's first call notes its commands (None: nowhere)."""
     pace = random.Random(first)
     if load.spread_ms:
         await asyncio.sleep(pace.uniform(0, load.spread_ms / 1000))
     for n in range(first, first + load.calls_per_slot):
-        await _one_call(port, n, load.think_ms / 1000, pace, result)
+        await _one_call(port, n, load, pace, result, lines if n == first else None)
 
 
-async def _one_call(port: int, n: int, think: float, pace: random.Random, result: RoundResult) -> None:
+async def _one_call(
+    port: int, n: int, load: Load, pace: random.Random, result: RoundResult, lines: list[bytes] | None
+) -> None:
     clock = time.perf_counter
+    think, keys = load.think_ms / 1000, iter(load.keys)
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
     except OSError as exc:
@@ -108,9 +119,11 @@ async def _one_call(port: int, n: int, think: float, pace: random.Random, result
             now = clock()
             (result.turnaround if commands else result.setup).append(now - sent)
             commands += 1
+            if lines is not None:
+                lines.append(line)
             if think:
                 await asyncio.sleep(think * pace.uniform(0.5, 1.5))
-            writer.write(reply_to(line))
+            writer.write(reply_to(line, keys))
             sent = clock()
         result.commands += commands
         if commands == 0:
@@ -128,17 +141,19 @@ async def run_round(port: int, load: Load, *, first: int = 0) -> RoundResult:
     result = RoundResult(sessions=load.calls)
     started, cpu = time.perf_counter(), time.process_time()
     slots = range(first, first + load.calls, load.calls_per_slot)
-    await asyncio.gather(*(_slot(port, n, load, result) for n in slots))
+    await asyncio.gather(*(_slot(port, n, load, result, result.first_call if n == first else None) for n in slots))
     result.seconds, result.cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     del result.errors[20:]
     return result
 
 
 def _child(conn: Connection) -> None:
-    tune_for_throughput()
+    # No collection inside a round: the clients' own pauses would count as the server's turn-around.
+    gc.disable()
     while (request := conn.recv()) is not None:
         port, load, first = request
         conn.send(asyncio.run(run_round(port, load, first=first)))
+        gc.collect()
 
 
 class ClientProcess:

@@ -254,6 +254,40 @@ async def test_the_ivr_path_is_on_the_call_over_rest(
     assert "Newchannel" in timeline  # the AMI events and the IVR's are one timeline
 
 
+async def test_an_edited_flow_reaches_new_calls_while_a_call_in_progress_finishes_on_its_version(
+    ivr: Ivr, backbone: Backbone, flow_dir: Path, asyncpg_dsn: str,
+) -> None:
+    link = backbone.switches["sandbox"].link
+    flow_file = flow_dir / "inbound.yaml"
+    original = flow_file.read_text()
+    before = ivr.flows.snapshot().version_of("inbound")
+    walk = dict(keys=keys((3, "2"), (5, "2")), caller_stays=20, did="20103")  # Spanish, then support
+    first = await place_inbound_call(link, caller_id="<+14155550195>", **walk)
+    conn = await asyncpg.connect(asyncpg_dsn)
+    try:
+        await poll(
+            lambda: conn.fetchval(
+                "SELECT 1 FROM call_events WHERE call_id = $1 AND event = 'ccserver.IvrNodeEntered'",
+                call_key("sandbox", first),
+            ),
+            timeout=15, what="the first call to enter the IVR",
+        )
+        edited = yaml.safe_load(original)
+        edited["nodes"]["support"]["queue"] = "support_tier2"
+        flow_file.write_text(yaml.safe_dump(edited, sort_keys=False))
+        assert ivr.flows.reload() == []
+        after = ivr.flows.snapshot().version_of("inbound")
+        second = await place_inbound_call(link, caller_id="<+14155550194>", **walk)
+        walks = [await _walked(asyncpg_dsn, linkedid) for linkedid in (first, second)]
+    finally:
+        await conn.close()
+        flow_file.write_text(original)
+        ivr.flows.reload()
+    assert after != before
+    assert (walks[0].session["flow_version"], walks[0].session["routing"]["queue"]) == (before, "support")
+    assert (walks[1].session["flow_version"], walks[1].session["routing"]["queue"]) == (after, "support_tier2")
+
+
 async def test_ccserver_stopping_mid_flow_hands_the_caller_to_the_fallback(
     ivr: Ivr, backbone: Backbone, asyncpg_dsn: str,
 ) -> None:
