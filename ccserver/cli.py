@@ -38,6 +38,12 @@ def _apikey_create(args: argparse.Namespace) -> int:
     return apikey_create_command(role=args.role, name=args.name)
 
 
+def _acd_load(args: argparse.Namespace) -> int:
+    from ccserver.crm.acd_cli import acd_load_command
+
+    return acd_load_command(args.file)
+
+
 def _prompts_render(args: argparse.Namespace) -> int:
     from ccserver.prompts.cli import prompts_render_command
 
@@ -81,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--role", required=True, choices=["admin", "supervisor", "agent", "integrator"])
     a.add_argument("--name", required=True)
     a.set_defaults(func=_apikey_create)
+
+    p = sub.add_parser("acd", help="the ACD's configuration: skills, reason codes, queues, agents")
+    dsub = p.add_subparsers(dest="acd_command", required=True)
+    d = dsub.add_parser("load", help="check acd.yaml and upsert it into the database; write agents' PJSIP endpoints")
+    d.add_argument("file", nargs="?", type=Path, help="default: dialplans/acd.yaml")
+    d.set_defaults(func=_acd_load)
 
     p = sub.add_parser("prompts", help="IVR prompts")
     psub = p.add_subparsers(dest="prompts_command", required=True)

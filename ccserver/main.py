@@ -18,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ccserver.api.app import create_app
 from ccserver.api.readiness import DatabaseReadiness
 from ccserver.asterisk.agi_server import AgiServer, AgiStats
+from ccserver.asterisk.pjsip_agents import AgentProvisioner
 from ccserver.backbone import Backbone
+from ccserver.crm.agents import pjsip_agents
 from ccserver.crm.customer_dip import find_customer_for_ivr
 from ccserver.crm.database import create_engine, session_factory
 from ccserver.ivr.flow_registry import FlowRegistry
@@ -97,14 +99,25 @@ class Service:
         self.engine = create_engine(database_url=settings.database_url)
         self.ivr = Ivr(settings, self.backbone, self.engine)
         self.metrics.watch_agi(self.ivr.stats)
+        self.provisioner = AgentProvisioner(settings.asterisk_conf_dir, self.backbone.gateway())
         self.app = create_app(
             settings=settings, engine=self.engine, readiness=ServiceReadiness(self.engine, self.backbone),
-            metrics_registry=self.metrics.registry, switches=self.backbone.gateway(),
+            metrics_registry=self.metrics.registry, switches=self.backbone.gateway(), provisioner=self.provisioner,
         )
         host, port = settings.http_host_port
         self.server = _HttpServer(
             uvicorn.Config(self.app, host=host, port=port, log_level="info", access_log=False)
         )
+
+    async def _provision_agents(self) -> None:
+        """The switch's pjsip_agents.conf follows the agents table (it may have changed while we were down)."""
+        try:
+            async with session_factory(self.engine)() as session:
+                result = await self.provisioner.sync(lambda: pjsip_agents(session=session))
+        except Exception as exc:  # database not there yet: the first agent change over REST syncs again
+            log.warning("agent endpoints not synced at start: %s", exc)
+            return
+        log.info("agent endpoints: %s", result)
 
     def request_stop(self) -> None:
         self.server.should_exit = True
@@ -117,6 +130,7 @@ class Service:
             loop.add_signal_handler(sig, self.request_stop)
         await self.backbone.start()
         await self.ivr.start(self.backbone)
+        await self._provision_agents()
         try:
             await self.server.serve()
         finally:

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     ivr_reload_interval: float = Field(2.0, gt=0, description="seconds between checks for edited flow files")
     # On the Asterisk host: where RECORD FILE puts callers' messages. It must exist there.
     ivr_messages_dir: str = "/var/spool/asterisk/monitor"
+    # Where ccserver writes pjsip_agents.conf (the agents' PJSIP endpoints), included by pjsip.conf.
+    # The sandbox's is <CCSERVER_SANDBOX_DIR>/rootfs/etc/asterisk.
+    asterisk_conf_dir: Path = Field(Path("/etc/asterisk"), description="Asterisk's configuration directory")
     ami_action_timeout: float = 10.0
     ami_ping_interval: float = 5.0
     environment: str = "development"

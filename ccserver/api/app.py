@@ -11,8 +11,9 @@ from ccserver.api.deps import AppContext
 from ccserver.api.metrics import HttpMetrics, MetricsMiddleware
 from ccserver.api.problems import install_problem_handlers
 from ccserver.api.readiness import DatabaseReadiness, Readiness
-from ccserver.api.routes import admin, calls, customers, health
+from ccserver.api.routes import acd, admin, agent_states, agents, calls, customers, health, queues
 from ccserver.asterisk.gateway import SwitchGateway
+from ccserver.asterisk.pjsip_agents import AgentProvisioner
 from ccserver.crm.database import session_factory
 from ccserver.settings import Settings
 
@@ -24,9 +25,11 @@ def create_app(
     readiness: Readiness | None = None,
     metrics_registry: CollectorRegistry | None = None,
     switches: SwitchGateway | None = None,
+    provisioner: AgentProvisioner | None = None,
 ) -> FastAPI:
     """The FastAPI app. `readiness` defaults to a database-only check; `metrics_registry` (served at
-    /metrics, and where the HTTP metrics are registered) defaults to a fresh registry."""
+    /metrics, and where the HTTP metrics are registered) defaults to a fresh registry. `provisioner`
+    writes agents' PJSIP endpoints when agents change; without one, agent changes say it was skipped."""
     registry = metrics_registry if metrics_registry is not None else CollectorRegistry()
     app = FastAPI(
         title="ccserver",
@@ -39,9 +42,10 @@ def create_app(
         readiness=readiness if readiness is not None else DatabaseReadiness(engine),
         metrics_registry=registry,
         switches=switches,
+        provisioner=provisioner,
     )
     install_problem_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))
-    for module in (health, customers, calls, admin):
+    for module in (health, customers, calls, admin, agents, agent_states, queues, acd):
         app.include_router(module.router)
     return app

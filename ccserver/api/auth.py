@@ -44,3 +44,7 @@ def require_role(*roles: Role) -> Callable[[ApiKey], Awaitable[ApiKey]]:
 # Who may do what. Agents read customers (screen-pop) but change them only through an integration.
 AnyRole = Annotated[ApiKey, Depends(require_role(*Role))]
 CustomerWriter = Annotated[ApiKey, Depends(require_role(Role.ADMIN, Role.SUPERVISOR, Role.INTEGRATOR))]
+# The ACD's configuration (agents, queues, skills, reason codes): admins and supervisors write it,
+# integrators read it; an agent reads itself and changes its own state (ccserver/api/agent_access.py).
+ConfigWriter = Annotated[ApiKey, Depends(require_role(Role.ADMIN, Role.SUPERVISOR))]
+ConfigReader = Annotated[ApiKey, Depends(require_role(Role.ADMIN, Role.SUPERVISOR, Role.INTEGRATOR))]

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ccserver.api.readiness import Readiness
 from ccserver.asterisk.gateway import SwitchGateway
+from ccserver.asterisk.pjsip_agents import AgentProvisioner
 from ccserver.settings import Settings
 
 
@@ -22,6 +23,7 @@ class AppContext:
     readiness: Readiness
     metrics_registry: CollectorRegistry
     switches: SwitchGateway | None = None
+    provisioner: AgentProvisioner | None = None  # writes agents' PJSIP endpoints; None: not this ccserver's job
 
 
 def get_context(request: Request) -> AppContext:

@@ -40,9 +40,17 @@ class SwitchGateway:
         A reload re-reads the dialplan and the modules' configs; channels and bridges in progress are
         untouched, so no call is dropped.
         """
+        message = await self._reload(switch_id, {"Action": "Reload"})
+        return ReloadResult(switch_id=switch_id, message=message)
+
+    async def reload_module(self, switch_id: str, module: str) -> str:
+        """Reload one module (e.g. `res_pjsip.so` after pjsip_agents.conf changed); Asterisk's reply message."""
+        return await self._reload(switch_id, {"Action": "Reload", "Module": module})
+
+    async def _reload(self, switch_id: str, action: dict[str, str]) -> str:
         link = self._link(switch_id)
         try:
-            reply = await link.action({"Action": "Reload"}, timeout=30)
+            reply = await link.action(action, timeout=30)
         except (AmiNotConnected, AmiActionFailed, TimeoutError) as exc:
             raise SwitchUnavailable(f"{switch_id}: {exc}") from exc
-        return ReloadResult(switch_id=switch_id, message=str(reply.get("Message", "")))
+        return str(reply.get("Message", ""))

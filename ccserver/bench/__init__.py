@@ -15,6 +15,7 @@ from ccserver.runtime import tune_for_throughput
 BENCHES: dict[str, str] = {
     "ingest": "ccserver.bench.ingest:ingest_bench",
     "agi": "ccserver.bench.agi:agi_bench",
+    "routing": "ccserver.bench.routing:routing_bench",
 }
 
 

@@ -38,10 +38,10 @@ _REPLIES = {
 _DEFAULT_REPLY = b"200 result=0\n"
 
 
-def reply_to(command: bytes, keys: Iterator[str] = iter(())) -> bytes:
+def reply_to(command: bytes, keys: Iterator[str] | None = None) -> bytes:
     """Asterisk's reply to `command`; WAIT FOR DIGIT gets the next of `keys` (none left: no key)."""
     if command.startswith(b"WAIT FOR DIGIT"):
-        key = next(keys, "")
+        key = next(keys, "") if keys is not None else ""
         return b"200 result=%d\n" % (ord(key) if key else 0)
     words = command.split(b" ", 2)
     return _REPLIES.get(b" ".join(words[:2])) or _REPLIES.get(words[0], _DEFAULT_REPLY)

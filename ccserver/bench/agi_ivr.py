@@ -26,7 +26,7 @@ from typing import Any
 from ccserver.crm.phones import to_e164
 from ccserver.events.bus import EventBus
 from ccserver.events.journal_ids import JournalIds
-from ccserver.events.model import TrackedEvent
+from ccserver.events.model import IvrSession, TrackedEvent
 from ccserver.ivr.flow_registry import FlowRegistry
 from ccserver.ivr.recorder import IvrRecorder
 from ccserver.ivr.runner import IvrRunner
@@ -89,13 +89,14 @@ class JournalCounter:
 
     name: str = "bench-journal-counter"
     entries: int = 0
-    outcomes: Counter[str] = field(default_factory=Counter)  # IvrEnded's Outcome
+    endings: Counter[tuple[str, str | None]] = field(default_factory=Counter)  # (outcome, queue) per call
     callers: Counter[str] = field(default_factory=Counter)  # "known" / "unknown", from IvrLookup
 
     def offer(self, entry: TrackedEvent) -> None:
         self.entries += 1
         if entry.name == "ccserver.IvrEnded":
-            self.outcomes[entry.headers["Outcome"]] += 1
+            queue = next((e.routing.get("queue") for e in entry.touched if isinstance(e, IvrSession)), None)
+            self.endings[(entry.headers["Outcome"], queue)] += 1
         elif entry.name == "ccserver.IvrLookup":
             self.callers["known" if entry.headers.get("Found") == "True" else "unknown"] += 1
 

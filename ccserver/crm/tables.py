@@ -9,8 +9,10 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -207,3 +209,178 @@ switches = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+
+# ---- the ACD (issue 4): skills, agents, queues, agent states, routing decisions, waiting calls -------------
+
+AGENT_STATES = ("logged_out", "ready", "not_ready", "reserved", "on_call", "wrap_up")
+STATE_SOURCES = ("agent", "supervisor", "system")
+QUEUE_STRATEGIES = ("longest_idle", "least_occupied", "most_skilled")
+WAITING_STATES = ("waiting", "offered", "connected", "abandoned", "callback_pending", "overflowed", "voicemail")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+skills = Table(
+    "skills",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("description", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# A person taking calls, reachable as PJSIP endpoint `<extension>`. The SIP password is kept only as its
+# digest HA1, md5("<extension>:<realm>:<password>"), which is what Asterisk's `password_digest` takes.
+agents = Table(
+    "agents",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")),
+    Column("extension", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("sip_ha1", Text, nullable=False),
+    Column("max_concurrent", SmallInteger, nullable=False, server_default="1"),
+    Column("active", Boolean, nullable=False, server_default="true"),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("max_concurrent BETWEEN 1 AND 20", name="ck_agents_max_concurrent"),
+)
+Index("ix_agents_created_at_id", agents.c.created_at, agents.c.id)
+
+agent_skills = Table(
+    "agent_skills",
+    metadata,
+    Column("agent_id", UUID(as_uuid=True), ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True),
+    Column("skill", Text, ForeignKey("skills.name"), primary_key=True),
+    Column("level", SmallInteger, nullable=False),
+    CheckConstraint("level BETWEEN 1 AND 10", name="ck_agent_skills_level"),
+)
+Index("ix_agent_skills_skill", agent_skills.c.skill, agent_skills.c.level)
+
+# An API key of the agent role acts for one agent: it reads that agent and changes its state.
+agent_api_keys = Table(
+    "agent_api_keys",
+    metadata,
+    Column("api_key_id", UUID(as_uuid=True), ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True),
+    Column("agent_id", UUID(as_uuid=True), ForeignKey("agents.id", ondelete="CASCADE"), nullable=False),
+)
+Index("ix_agent_api_keys_agent", agent_api_keys.c.agent_id)
+
+# `required_skills` is {skill: minimum level}; `escalation` a list of steps ({after_s, action, ...}) whose
+# shape ccserver/crm/acd_model.py checks. Queue and skill names inside them are checked by the services.
+queues = Table(
+    "queues",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("description", Text),
+    Column("priority", SmallInteger, nullable=False, server_default="0"),
+    Column("required_skills", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("sl_target_pct", SmallInteger, nullable=False, server_default="80"),
+    Column("sl_threshold_s", Integer, nullable=False, server_default="20"),
+    Column("max_wait_s", Integer),
+    Column("wrapup_s", Integer, nullable=False, server_default="0"),
+    Column("strategy", Text, nullable=False, server_default="most_skilled"),
+    Column("overflow_queue", Text),
+    Column("announce_every_s", Integer),
+    Column("announce_position", Boolean, nullable=False, server_default="true"),
+    Column("announce_wait", Boolean, nullable=False, server_default="true"),
+    Column("escalation", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint(_one_of("strategy", QUEUE_STRATEGIES), name="ck_queues_strategy"),
+    CheckConstraint("sl_target_pct BETWEEN 1 AND 100", name="ck_queues_sl_target_pct"),
+)
+
+not_ready_reasons = Table(
+    "not_ready_reasons",
+    metadata,
+    Column("code", Text, primary_key=True),
+    Column("label", Text, nullable=False),
+    # Time in this reason counts as productive (training, back-office work) in occupancy reports.
+    Column("productive", Boolean, nullable=False, server_default="false"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Each agent's state now; every change is also a row of agent_state_log.
+agent_states = Table(
+    "agent_states",
+    metadata,
+    Column("agent_id", UUID(as_uuid=True), ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True),
+    Column("state", Text, nullable=False),
+    Column("reason", Text),
+    Column("since", DateTime(timezone=True), nullable=False),
+    Column("call_id", UUID(as_uuid=True)),
+    CheckConstraint(_one_of("state", AGENT_STATES), name="ck_agent_states_state"),
+)
+
+# Append-only history of state changes: what occupancy and adherence reports read. No foreign key to
+# agents: the history outlives an agent's deletion.
+agent_state_log = Table(
+    "agent_state_log",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("agent_id", UUID(as_uuid=True), nullable=False),
+    Column("from_state", Text, nullable=False),
+    Column("to_state", Text, nullable=False),
+    Column("reason", Text),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("call_id", UUID(as_uuid=True)),
+    Column("source", Text, nullable=False),
+    CheckConstraint(_one_of("from_state", AGENT_STATES), name="ck_agent_state_log_from_state"),
+    CheckConstraint(_one_of("to_state", AGENT_STATES), name="ck_agent_state_log_to_state"),
+    CheckConstraint(_one_of("source", STATE_SOURCES), name="ck_agent_state_log_source"),
+)
+Index("ix_agent_state_log_agent_at", agent_state_log.c.agent_id, agent_state_log.c.at)
+
+# Every look the ACD took for a call (ccserver/routing/decisions.py `Decision`): what made it look, the
+# requirements and escalation step in force, the best candidates, the agents left out and why, and the
+# agent chosen (none: the call waits). No foreign keys: decisions can be stored before the journal has the call.
+routing_decisions = Table(
+    "routing_decisions",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("call_id", UUID(as_uuid=True), nullable=False),
+    Column("switch_id", Text),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("trigger", Text, nullable=False),  # call_arrived | agent_available | escalation | requeued | ...
+    Column("queue", Text, nullable=False),
+    Column("rank", Integer),  # the call's place in its queue
+    Column("waited_s", Float),
+    Column("strategy", Text),
+    Column("step", JSONB),  # {"index": n, "text": "..."}: the escalation step in force
+    Column("requirements", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("chosen_agent_id", UUID(as_uuid=True)),
+    Column("eligible", Integer, nullable=False, server_default="0"),
+    Column("candidates", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("excluded", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("excluded_counts", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("outcome", Text, nullable=False),  # offered | waiting | ...
+)
+Index("ix_routing_decisions_call", routing_decisions.c.call_id, routing_decisions.c.id)
+
+# Calls the ACD holds (waiting, offered, callback pending): enough to pick them up after a restart.
+# `enqueued_at` orders the queue; `uniqueid`/`channel` name the caller's channel on its switch.
+acd_waiting = Table(
+    "acd_waiting",
+    metadata,
+    Column("call_id", UUID(as_uuid=True), primary_key=True),
+    Column("switch_id", Text, nullable=False),
+    Column("uniqueid", Text),
+    Column("channel", Text),
+    Column("queue", Text, nullable=False),
+    Column("priority", SmallInteger, nullable=False, server_default="0"),
+    Column("skills", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("language", Text),
+    Column("enqueued_at", DateTime(timezone=True), nullable=False),
+    Column("queue_entered_at", DateTime(timezone=True)),  # escalation and max wait count from it
+    Column("step", SmallInteger, nullable=False, server_default="0"),  # escalation steps already applied
+    Column("callback", Boolean, nullable=False, server_default="false"),
+    Column("callback_number", Text),
+    Column("state", Text, nullable=False, server_default="waiting"),
+    Column("agent_id", UUID(as_uuid=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint(_one_of("state", WAITING_STATES), name="ck_acd_waiting_state"),
+)
+Index("ix_acd_waiting_queue", acd_waiting.c.queue, acd_waiting.c.enqueued_at)

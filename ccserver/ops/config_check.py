@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ccserver.ops import ivr_check, lint_dialplan, live_check, static_checks
+from ccserver.ops import acd_check, ivr_check, lint_dialplan, live_check, static_checks
 from ccserver.ops.report import CheckResult, render
 
 Checker = Callable[[Path], CheckResult]
@@ -21,6 +21,7 @@ CHECKERS: list[Checker] = [
     static_checks.check,
     lint_dialplan.check,
     ivr_check.check,
+    acd_check.check,
 ]
 # Checkers that need the sandbox's Asterisk (skipped with --no-asterisk).
 LIVE_CHECKERS: list[Checker] = [
