@@ -11,11 +11,12 @@ events are measured, drawn from a simulated day: callers arrive (5% VIP, 25% Spa
 extra skill from the IVR) at about the rate agents free up, so about `--calls` keep waiting; agents
 answer (2% ring-no-answer, back 10 s later), talk ~2 minutes, wrap up (20% end it early), take
 breaks; callers abandon (patience ~10 minutes) or take the callback offer (30%); and the engine ticks
-whenever something is due (`next_due()`), as the ACD adapter does.
+whenever something is due (`next_due()`), as an adapter should.
 
-The stream is recorded while it runs through the engine, then replayed through the same engine with
-the brute-force matcher (ccserver/routing/brute_force.py: every waiting call against every available
-agent, after every event). Both must make the same offers, event by event. Reported: p50/p99/max of
+The stream is recorded while it runs through the engine, then replayed, from a snapshot of the filled
+center, through the same engine with the brute-force matcher (ccserver/routing/brute_force.py: every
+waiting call against every available agent, after every event). Both must make the same offers,
+event by event. Reported: p50/p99/max of
 each event's latency (the engine call, with all its decisions and records) and events/s, overall and
 by kind. Target: the engine's p99 under 1 ms. The brute-force replay stops after `--brute-seconds`.
 """
@@ -23,10 +24,13 @@ by kind. Target: the engine's p99 under 1 ms. The brute-force replay stops after
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import heapq
+import math
 import random
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -224,6 +228,7 @@ class Center:
 class Side:
     name: str
     latencies: list[tuple[str, float]]
+    gc_pauses: list[float] = field(default_factory=list)  # garbage collections while it was measured
 
     def of(self, kind: str | None = None) -> list[float]:
         return [took for method, took in self.latencies if kind is None or method == kind]
@@ -257,41 +262,63 @@ def run_routing_bench(*, agents: int, calls: int, skills: int, events: int, seed
     people, queues = population(agents=agents, skills=skills, seed=seed)
     center = Center(RoutingEngine(queues=queues, agents=people), queues, people, seed=seed, waiting=calls)
     center.fill()
-    started_at = center.now
-    gc.collect()
-    center.run(events)
+    started_at, start = center.now, center.engine.snapshot()
+    engine_side, brute_side = Side("indexed engine", center.latencies), Side("brute force", [])
+    with _gc_pauses(engine_side.gc_pauses):
+        center.run(events)
     recording = center.recording
     figures = RoutingFigures(
-        agents, skills, len(queues), calls, Side("indexed engine", center.latencies), Side("brute force", []),
-        simulated_s=center.now - started_at, waiting_range=(min(center.waiting_seen), max(center.waiting_seen)),
+        agents, skills, len(queues), calls, engine_side, brute_side, simulated_s=center.now - started_at,
+        waiting_range=(min(center.waiting_seen), max(center.waiting_seen)),
         offers=sum(len(o) for o in recording.offers[recording.measured_from:]),
     )
-    figures.replayed, figures.problems = replay(recording, queues, people, figures.brute.latencies, brute_seconds)
+    brute = RoutingEngine.from_snapshot(start, started_at, matcher=brute_force_match)
+    with _gc_pauses(brute_side.gc_pauses):
+        figures.problems = replay(brute, recording, brute_side.latencies, brute_seconds)
+    figures.replayed = len(brute_side.latencies)
     return figures
 
 
-def replay(recording: Recording, queues: list[Queue], agents: list[Agent], latencies: list[tuple[str, float]],
-           bound_s: float) -> tuple[int, list[str]]:
-    """The recorded events through the brute-force matcher; stops at the first different offer."""
-    engine = RoutingEngine(queues=queues, agents=agents, matcher=brute_force_match)
-    gc.collect()
+def replay(
+    engine: RoutingEngine, recording: Recording, latencies: list[tuple[str, float]], bound_s: float,
+) -> list[str]:
+    """The measured events through `engine` (the brute force, from the same start); stops at the first
+    offer that differs from the recorded one, or after `bound_s`."""
     started = time.perf_counter()
-    for n, ((method, args), offered) in enumerate(zip(recording.events, recording.offers, strict=True)):
+    events = recording.events[recording.measured_from:]
+    for n, ((method, args), offered) in enumerate(zip(events, recording.offers[recording.measured_from:], strict=True)):
         before = time.perf_counter()
         outcome: Outcome = getattr(engine, method)(*args)
-        took = time.perf_counter() - before
+        latencies.append((method, time.perf_counter() - before))
         made = [(o.call_id, o.agent_id) for o in outcome.offers]
         if made != offered:
-            return len(latencies), [f"event {n} ({method}): brute force offered {made}, the engine {offered}"]
-        if n >= recording.measured_from:
-            latencies.append((method, took))
-        if time.perf_counter() - started > bound_s and n >= recording.measured_from:
+            return [f"measured event {n} ({method}): brute force offered {made}, the engine {offered}"]
+        if time.perf_counter() - started > bound_s:
             break
-    return len(latencies), []
+    return []
+
+
+@contextlib.contextmanager
+def _gc_pauses(pauses: list[float]) -> Iterator[None]:
+    """Start from a collected heap; note every collection that still happens inside."""
+    started: list[float] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[:] = [time.perf_counter()]
+        elif started:
+            pauses.append(time.perf_counter() - started[0])
+
+    gc.collect()
+    gc.callbacks.append(note)
+    try:
+        yield
+    finally:
+        gc.callbacks.remove(note)
 
 
 def _us(seconds: float) -> str:
-    return f"{seconds * 1e6:,.0f}"
+    return "-" if math.isnan(seconds) else f"{seconds * 1e6:,.0f}"
 
 
 def report(f: RoutingFigures) -> str:
@@ -320,6 +347,9 @@ def report(f: RoutingFigures) -> str:
                          f"   | {_us(f.brute.p(0.5, method)):>6} / {_us(f.brute.p(0.99, method)):>6}")
     speedup = f.brute.p(0.99) / f.engine.p(0.99) if f.engine.p(0.99) else 0.0
     lines.append(f"p99 brute force / indexed engine: {speedup:,.0f}x; events/s: engine time only, not the simulation's")
+    for side in (f.engine, f.brute):
+        lines.append(f"{side.name}: {len(side.gc_pauses)} garbage collections while measured, longest "
+                     f"{_us(max(side.gc_pauses, default=0))} us")
     lines.append("checks: " + ("; ".join(f.problems) if f.problems else
                                f"both made the same offers, event by event{replayed}"))
     return "\n".join(lines)
@@ -333,8 +363,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--skills", type=int, default=50, help="skills, of which up to 25 have a queue (50)")
     p.add_argument("--events", type=int, default=20000, help="events measured after filling the center (20000)")
     p.add_argument("--seed", type=int, default=1, help="population and simulation seed (1)")
-    p.add_argument("--brute-seconds", type=float, default=45.0,
-                   help="stop the brute-force replay after this long (45)")
+    p.add_argument("--brute-seconds", type=float, default=30.0,
+                   help="stop the brute-force replay after this long (30)")
     p.add_argument("--strict", action="store_true", help="exit 1 when the target is missed, not only on errors")
     return p
 

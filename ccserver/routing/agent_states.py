@@ -197,14 +197,16 @@ def _ready(s: AgentStatus, event: AgentEvent, now: float) -> tuple[AgentStatus, 
     _need(s, event, "ready", "not_ready", "wrap_up")
     if s.state == "ready":
         return s, "ready", None
-    return replace(s, state="ready", reason="ready", idle_since=now, wrapup_until=None), "ready", None
+    return replace(s, state="ready", reason="ready", idle_since=now, wrapup_until=None, pending=None,
+                   pending_reason=""), "ready", None
 
 
 def _not_ready(s: AgentStatus, event: AgentEvent, reason: str) -> tuple[AgentStatus, str, str | None]:
     if s.state in ("reserved", "on_call"):
         return replace(s, pending="not_ready", pending_reason=reason), f"not ready after call: {reason}", None
     _need(s, event, "ready", "not_ready", "wrap_up")
-    return replace(s, state="not_ready", reason=reason, wrapup_until=None), reason, None
+    new = replace(s, state="not_ready", reason=reason, wrapup_until=None, pending=None, pending_reason="")
+    return new, reason, None
 
 
 def _settle(s: AgentStatus, now: float, *, reset_idle: bool = True) -> AgentStatus:

@@ -17,7 +17,7 @@ from dataclasses import replace
 from ccserver.routing.decisions import Outcome
 from ccserver.routing.matching import Pick, offer
 from ccserver.routing.model import Agent, AgentStatus, Queue, Snapshot, WaitingCall
-from ccserver.routing.requirements import Requirements, requirements, satisfies
+from ccserver.routing.requirements import Requirements, requirements, skill_fit
 from ccserver.routing.state import RoutingState, is_free
 from ccserver.routing.strategies import AgentKey, agent_key, call_key
 
@@ -30,14 +30,12 @@ def greedy(
     live = {a: statuses[a] for a in agents if a in statuses and is_free(agents[a], statuses[a])}
     for call, needs in sorted(calls, key=lambda c: call_key(c[0], queues[c[0].queue])):
         strategy = queues[call.queue].strategy
-        eligible: list[AgentKey] = [
-            agent_key(strategy, agents[a], status, needs, now)
-            for a, status in live.items() if satisfies(agents[a].skills, needs)
-        ]
+        fits = {a: fit for a in live if (fit := skill_fit(agents[a].skills, needs)) is not None}
+        eligible: list[AgentKey] = [agent_key(strategy, live[a], fit, now) for a, fit in fits.items()]
         if not eligible:
             continue
         chosen = min(eligible)[3]
-        yield call, Pick(chosen, eligible)
+        yield call, Pick(chosen, eligible, fits)
         status = live[chosen]
         status = replace(status, offered=status.offered + (call.call_id,), state="reserved"
                          if status.state == "ready" else status.state)

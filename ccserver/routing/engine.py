@@ -212,7 +212,7 @@ class RoutingEngine:
 
     def _advance(self, now: float, out: Outcome, freed: list[str], dirty: dict[str, str]) -> None:
         state = self._state
-        for agent_id in list(state.due_wrapups(now)):
+        for agent_id in state.due_wrapups(now):
             if state.apply(agent_id, WrapupEnd(), now, out):
                 freed.append(agent_id)
         for record in list(state.due_calls(now)):
@@ -263,6 +263,10 @@ class RoutingEngine:
 
     def position(self, call_id: str) -> int:
         return self._state.position(call_id)
+
+    def serving_agents(self, call_id: str) -> int:
+        """Logged-in agents who qualify for the waiting call, whatever they are doing now."""
+        return self._state.serving(self._state.waiting[call_id].needs)
 
     def estimated_wait_s(self, call_id: str) -> float | None:
         return self._state.estimated_wait(call_id)

@@ -17,9 +17,10 @@ from ccserver.routing.state import CallRecord, RoutingState
 
 
 def run_due(state: RoutingState, record: CallRecord, now: float, out: Outcome, dirty: MutableMapping[str, str]) -> None:
-    """Apply everything due for `record` at `now`, in time order. Calls whose requirements may have
-    changed go into `dirty` (trigger "escalation") for the matcher."""
-    changed = False
+    """Apply everything due for `record` at `now`, in time order. A call whose requirements changed goes
+    into `dirty` (trigger "escalation") for the matcher; with the same requirements no free agent can
+    take it now either (the engine's invariant), so no look is needed."""
+    changed, needs = False, record.needs
     while True:
         call = record.call
         queue = state.queues[call.queue]
@@ -56,7 +57,8 @@ def run_due(state: RoutingState, record: CallRecord, now: float, out: Outcome, d
     _announce(state, record, now, out)
     if changed:
         state.refresh(record)
-        dirty[record.call.call_id] = "escalation"
+        if record.needs != needs:
+            dirty[record.call.call_id] = "escalation"
     else:
         state.schedule(record)
 
@@ -67,7 +69,11 @@ def _announce(state: RoutingState, record: CallRecord, now: float, out: Outcome)
         return
     queue = state.queues[record.call.queue]
     every = queue.announce_every_s or 0.0
-    record.next_announce = due + (math.floor((now - due) / every) + 1) * every if every else None
-    position = state.position(record.call.call_id) if queue.announce_position else None
-    wait = state.estimated_wait(record.call.call_id) if queue.announce_wait else None
-    out.actions.append(Announce(record.call.call_id, queue.name, position, wait))
+    if every:
+        due += (math.floor((now - due) / every) + 1) * every
+        while due <= now:  # the division may round down
+            due += every
+    record.next_announce = due if every else None
+    position = state.position(record.call.call_id)
+    wait = state.estimated_wait(record.call.call_id, position) if queue.announce_wait else None
+    out.actions.append(Announce(record.call.call_id, queue.name, position if queue.announce_position else None, wait))

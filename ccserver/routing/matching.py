@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from ccserver.routing.agent_states import Offer
 from ccserver.routing.decisions import Candidate, Decision, Exclusion, OfferCall, Outcome
 from ccserver.routing.model import Assignment
-from ccserver.routing.requirements import in_force, satisfies, shortfall
+from ccserver.routing.requirements import Gap, first_gap, gap_detail, gap_kind, in_force, skill_fit
 from ccserver.routing.state import FREE, CallRecord, RoutingState
 from ccserver.routing.strategies import AgentKey, CallKey, agent_key, score
 
@@ -34,9 +34,10 @@ class Pick:
     """One look for an agent for one call: the chosen agent and what the decision record needs."""
 
     agent_id: str | None
-    eligible: list[AgentKey]
-    excluded: list[Exclusion] = field(default_factory=list)
-    counts: Counter[str] = field(default_factory=Counter)
+    eligible: list[AgentKey]  # (each with the agent's skill fit, for the candidates' scores)
+    fits: dict[str, int] = field(default_factory=dict)
+    excluded: list[tuple[str, Gap]] = field(default_factory=list)  # the first few agents left out, and why
+    gaps: Counter[Gap] = field(default_factory=Counter)
     outside: int = 0  # free agents not looked at: they lack every group's key skill
     keys: Sequence[str] = ()
 
@@ -86,14 +87,17 @@ def choose_agent(state: RoutingState, record: CallRecord, now: float) -> Pick:
     agents, statuses = state.agents, state.statuses
     pick = Pick(None, [], outside=len(state.free) - len(ids), keys=keys)
     for agent_id in ids:
-        agent = agents[agent_id]
-        if satisfies(agent.skills, needs):
-            pick.eligible.append(agent_key(strategy, agent, statuses[agent_id], needs, now))
+        skills = agents[agent_id].skills
+        fit = skill_fit(skills, needs)
+        if fit is not None:
+            pick.eligible.append(agent_key(strategy, statuses[agent_id], fit, now))
+            pick.fits[agent_id] = fit
         else:
-            kind, why = shortfall(agent.skills, needs)
-            pick.counts[kind] += 1
+            gap = first_gap(skills, needs)
+            assert gap is not None
+            pick.gaps[gap] += 1
             if len(pick.excluded) < DETAIL:
-                pick.excluded.append(Exclusion(agent_id, why))
+                pick.excluded.append((agent_id, gap))
     if pick.eligible:
         pick.agent_id = min(pick.eligible)[3]
     return pick
@@ -115,10 +119,12 @@ def decision(state: RoutingState, record: CallRecord, pick: Pick, trigger: str, 
     call = record.call
     queue = state.queues[call.queue]
     candidates = tuple(
-        Candidate(key[3], *score(queue.strategy, state.agents[key[3]], state.statuses[key[3]], record.needs, now))
+        Candidate(key[3], *score(queue.strategy, state.statuses[key[3]], pick.fits[key[3]], now))
         for key in heapq.nsmallest(DETAIL, pick.eligible)
     )
-    counts = Counter(pick.counts)
+    counts: Counter[str] = Counter()
+    for gap, n in pick.gaps.items():
+        counts[gap_kind(gap)] += n
     if pick.outside:
         counts["lacks skill " + " / ".join(pick.keys) if pick.keys else "no skill group met"] += pick.outside
     for label, n in state.labels.items():
@@ -128,5 +134,6 @@ def decision(state: RoutingState, record: CallRecord, pick: Pick, trigger: str, 
         at=now, trigger=trigger, call_id=call.call_id, queue=queue.name, rank=queue.priority + call.priority,
         waited_s=now - call.enqueued_at, agent_id=pick.agent_id, step=call.step, step_text=in_force(queue, call.step),
         requirements=record.needs, strategy=queue.strategy, eligible=len(pick.eligible), candidates=candidates,
-        excluded=tuple(pick.excluded), excluded_counts=tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+        excluded=tuple(Exclusion(agent_id, gap_detail(gap)) for agent_id, gap in pick.excluded),
+        excluded_counts=tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
     )

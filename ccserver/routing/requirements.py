@@ -56,25 +56,52 @@ def satisfies(skills: Mapping[str, int], needs: Requirements) -> bool:
     return False
 
 
-def skill_score(skills: Mapping[str, int], needs: Requirements) -> int:
-    """The most-skilled strategy's measure: the best sum of the agent's levels over a group it meets."""
-    best = 0
+def skill_fit(skills: Mapping[str, int], needs: Requirements) -> int | None:
+    """None when an agent with `skills` does not qualify; else how well it fits (the most-skilled
+    strategy's measure): the best sum of its levels over a group it meets."""
+    best: int | None = None
     for group in needs:
-        if all(skills.get(skill, 0) >= level for skill, level in group):
-            best = max(best, sum(skills[skill] for skill, _ in group))
+        total = 0
+        for skill, level in group:
+            have = skills.get(skill, 0)
+            if have < level:
+                break
+            total += have
+        else:
+            if best is None or total > best:
+                best = total
     return best
 
 
-def shortfall(skills: Mapping[str, int], needs: Requirements) -> tuple[str, str]:
-    """Why an agent does not qualify: (kind, detail), e.g. ("skill billing below 5", "skill billing 3 < 5").
-    With several groups, the first group's first missing skill speaks for all."""
-    for skill, level in needs[0] if needs else ():
-        have = skills.get(skill, 0)
-        if have == 0:
-            return f"lacks skill {skill}", f"lacks skill {skill}"
-        if have < level:
-            return f"skill {skill} below {level}", f"skill {skill} {have} < {level}"
-    return "no group met", "meets no skill group"
+Gap = tuple[str, int, int]  # (skill, level needed, level held; 0 = lacks the skill)
+
+
+def first_gap(skills: Mapping[str, int], needs: Requirements) -> Gap | None:
+    """None when an agent with `skills` qualifies; else why not: the first group's first missing level
+    (with several groups it speaks for all). `satisfies` and the reason in one pass."""
+    gap: Gap | None = None
+    for group in needs:
+        for skill, level in group:
+            have = skills.get(skill, 0)
+            if have < level:
+                if gap is None:
+                    gap = (skill, level, have)
+                break
+        else:
+            return None
+    return gap
+
+
+def gap_kind(gap: Gap) -> str:
+    """The reason agents are counted under: "lacks skill lang:es", "skill billing below 5"."""
+    skill, level, have = gap
+    return f"lacks skill {skill}" if have == 0 else f"skill {skill} below {level}"
+
+
+def gap_detail(gap: Gap) -> str:
+    """One agent's reason: "lacks skill lang:es", "skill billing 3 < 5"."""
+    skill, level, have = gap
+    return f"lacks skill {skill}" if have == 0 else f"skill {skill} {have} < {level}"
 
 
 def as_dicts(needs: Requirements) -> list[dict[str, int]]:

@@ -8,6 +8,7 @@ availability never disagree with the statuses and calls themselves.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from collections import Counter, deque
@@ -18,7 +19,7 @@ from ccserver.routing.agent_states import AgentEvent, transition
 from ccserver.routing.decisions import Outcome
 from ccserver.routing.indexes import FreeAgents, WaitingCalls
 from ccserver.routing.model import Agent, AgentStatus, Assignment, Queue, Snapshot, WaitingCall
-from ccserver.routing.requirements import Requirements, requirements, satisfies
+from ccserver.routing.requirements import Requirements, requirements
 from ccserver.routing.strategies import CallKey, call_key
 from ccserver.routing.validate import validate_queues
 from ccserver.routing.waiting import estimated_wait_s
@@ -38,10 +39,10 @@ class CallRecord:
 
 def is_free(agent: Agent, status: AgentStatus) -> bool:
     """Can take one more call now: logged in, ready or in a call with room for another, nothing pending."""
-    if status.state == "ready":
-        return True
-    return (status.state in ("reserved", "on_call") and status.pending is None
-            and status.active_calls < agent.max_concurrent)
+    if status.pending is not None:
+        return False
+    return status.state == "ready" or (status.state in ("reserved", "on_call")
+                                       and status.active_calls < agent.max_concurrent)
 
 
 def availability(agent: Agent, status: AgentStatus) -> str:
@@ -66,18 +67,22 @@ class RoutingState:
         self.agents: dict[str, Agent] = {}
         self.statuses: dict[str, AgentStatus] = {}
         self.free = FreeAgents()
-        self.holders: dict[str, set[str]] = {}  # skill -> every agent having it, whatever its state
+        self.skill_counts: Counter[str] = Counter()  # skill -> agents having it, whatever their state
         self.labels: Counter[str] = Counter()
         self._label: dict[str, str] = {}
         self.waiting: dict[str, CallRecord] = {}
-        self.index = WaitingCalls(rarity=lambda skill: len(self.holders.get(skill, ())))
-        self.by_queue: dict[str, dict[str, None]] = {}
+        self.index = WaitingCalls(rarity=lambda skill: self.skill_counts[skill])
+        self.by_queue: dict[str, list[CallKey]] = {}  # each queue's waiting calls, in call order
         self.assigned: dict[str, Assignment] = {}
         self.handle_times: dict[str, deque[float]] = {}
         self._wrapups: list[tuple[float, str]] = []
         self._timers: list[tuple[float, int, str]] = []
         self._version = 0
-        self._serving: dict[Requirements, int] = {}
+        # Logged-in agents as bits (one per agent), and per (skill, level) those at that level or better:
+        # how many can serve a call is a few ANDs and a popcount, whatever the number of agents.
+        self._bit: dict[str, int] = {}
+        self._logged_in = 0
+        self._at_least: dict[tuple[str, int], int] = {}
         for agent in agents:
             self.put_agent(agent)
 
@@ -93,16 +98,30 @@ class RoutingState:
     def put_agent(self, agent: Agent) -> bool:
         """Add or redefine an agent; True when it is free (its skills may now fit waiting calls)."""
         old = self.agents.get(agent.id)
+        status = self.statuses.get(agent.id, AgentStatus(agent.id))
+        logged_in = status.state != "logged_out"
         if old is not None:
             self.free.remove(agent.id, old.skills)
-            for skill in old.skills:
-                self.holders[skill].discard(agent.id)
+            self.skill_counts.subtract(old.skills.keys())
+            if logged_in:
+                self._mark(old, False)
+        else:
+            self._bit[agent.id] = 1 << len(self._bit)
         self.agents[agent.id] = agent
-        for skill in agent.skills:
-            self.holders.setdefault(skill, set()).add(agent.id)
-        self._serving.clear()
-        self.set_status(self.statuses.get(agent.id, AgentStatus(agent.id)))
+        self.skill_counts.update(agent.skills.keys())
+        if logged_in:
+            self._mark(agent, True)
+        self.set_status(status)
         return self._label[agent.id] == FREE
+
+    def _mark(self, agent: Agent, logged_in: bool) -> None:
+        bit = self._bit[agent.id]
+        masks = self._at_least
+        self._logged_in = self._logged_in | bit if logged_in else self._logged_in & ~bit
+        for skill, level in agent.skills.items():
+            for at_least in range(1, level + 1):
+                key = (skill, at_least)
+                masks[key] = masks.get(key, 0) | bit if logged_in else masks.get(key, 0) & ~bit
 
     def apply(self, agent_id: str, event: AgentEvent, now: float, out: Outcome) -> bool:
         """Run the agent state machine; True when the agent has just become free."""
@@ -116,7 +135,7 @@ class RoutingState:
         old = self.statuses.get(agent.id)
         self.statuses[agent.id] = status
         if old is not None and (old.state == "logged_out") != (status.state == "logged_out"):
-            self._serving.clear()
+            self._mark(agent, status.state != "logged_out")
         label = availability(agent, status)
         previous = self._label.get(agent.id)
         if previous is not None:
@@ -141,10 +160,16 @@ class RoutingState:
         return record
 
     def refresh(self, record: CallRecord) -> None:
-        """After the call's step or callback flag changed: its requirements, place and timers again."""
+        """After the call's step or callback flag (or its queue's definition) changed: its requirements,
+        place and timers again."""
         queue = self.queues[record.call.queue]
         record.needs = requirements(queue, record.call)
-        record.key = call_key(record.call, queue)
+        key = call_key(record.call, queue)
+        if key != record.key:
+            members = self.by_queue[record.call.queue]
+            del members[bisect.bisect_left(members, record.key)]
+            bisect.insort(members, key)
+            record.key = key
         self.index.add(record.call.call_id, record.needs, record.key)
         self.schedule(record)
 
@@ -161,13 +186,14 @@ class RoutingState:
         return record
 
     def _join_queue(self, record: CallRecord, now: float) -> None:
-        self.by_queue.setdefault(record.call.queue, {})[record.call.call_id] = None
+        record.key = call_key(record.call, self.queues[record.call.queue])
+        bisect.insort(self.by_queue.setdefault(record.call.queue, []), record.key)
         record.next_announce = self._first_announce(record, self.queues[record.call.queue], now)
         self.refresh(record)
 
     def _leave_queue(self, record: CallRecord) -> None:
         members = self.by_queue[record.call.queue]
-        del members[record.call.call_id]
+        del members[bisect.bisect_left(members, record.key)]
         if not members:
             del self.by_queue[record.call.queue]
 
@@ -195,12 +221,14 @@ class RoutingState:
         if times:
             heapq.heappush(self._timers, (min(times), self._version, call.call_id))
 
-    def due_wrapups(self, now: float) -> Iterator[str]:
+    def due_wrapups(self, now: float) -> list[str]:
+        """Agents whose wrap-up is over by `now` (each once: an old entry may carry the same end time)."""
+        due: dict[str, None] = {}
         while self._wrapups and self._wrapups[0][0] <= now:
-            until, agent_id = heapq.heappop(self._wrapups)
-            status = self.statuses.get(agent_id)
-            if status is not None and status.state == "wrap_up" and status.wrapup_until == until:
-                yield agent_id
+            entry = heapq.heappop(self._wrapups)
+            if not self._stale_wrapup(entry):
+                due[entry[1]] = None
+        return list(due)
 
     def due_calls(self, now: float) -> Iterator[CallRecord]:
         while self._timers and self._timers[0][0] <= now:
@@ -231,25 +259,22 @@ class RoutingState:
     def position(self, call_id: str) -> int:
         """1 + the calls of the same queue served before it."""
         record = self.waiting[call_id]
-        return 1 + sum(1 for other in self.by_queue[record.call.queue] if self.waiting[other].key < record.key)
+        return 1 + bisect.bisect_left(self.by_queue[record.call.queue], record.key)
 
     def serving(self, needs: Requirements) -> int:
-        """Logged-in agents who qualify for `needs` (cached until a login, logout or skill change)."""
-        count = self._serving.get(needs)
-        if count is None:
-            pool: set[str] = set()
-            for group in needs:
-                key = min((s for s, _ in group), key=lambda s: len(self.holders.get(s, ())), default=None)
-                pool |= self.holders.get(key, set()) if key is not None else set(self.agents)
-            count = sum(1 for a in pool if self.statuses[a].state != "logged_out"
-                        and satisfies(self.agents[a].skills, needs))
-            self._serving[needs] = count
-        return count
+        """Logged-in agents who qualify for `needs`, whatever they are doing."""
+        qualified = 0
+        for group in needs:
+            agents = self._logged_in
+            for key in group:
+                agents &= self._at_least.get(key, 0)
+            qualified |= agents
+        return qualified.bit_count()
 
-    def estimated_wait(self, call_id: str) -> float | None:
+    def estimated_wait(self, call_id: str, position: int | None = None) -> float | None:
         record = self.waiting[call_id]
         times = self.handle_times.get(record.call.queue, ())
-        return estimated_wait_s(self.position(call_id), list(times), self.serving(record.needs))
+        return estimated_wait_s(position or self.position(call_id), list(times), self.serving(record.needs))
 
     def note_handled(self, queue: str, seconds: float) -> None:
         self.handle_times.setdefault(queue, deque(maxlen=_HANDLE_TIMES_KEPT)).append(seconds)

@@ -12,8 +12,7 @@ and the agent id last, so every ordering is total and the same everywhere it is 
 
 from __future__ import annotations
 
-from ccserver.routing.model import Agent, AgentStatus, Queue, Strategy, WaitingCall
-from ccserver.routing.requirements import Requirements, skill_score
+from ccserver.routing.model import AgentStatus, Queue, Strategy, WaitingCall
 
 CallKey = tuple[int, float, str]
 AgentKey = tuple[float, float, float, str]
@@ -29,15 +28,16 @@ def occupancy(status: AgentStatus, now: float) -> float:
     return status.busy_seconds / (now - status.logged_in_at)
 
 
-def agent_key(strategy: Strategy, agent: Agent, status: AgentStatus, needs: Requirements, now: float) -> AgentKey:
+def agent_key(strategy: Strategy, status: AgentStatus, fit: int, now: float) -> AgentKey:
+    """`fit`: `requirements.skill_fit` of the agent for the call (it must qualify)."""
     if strategy == "least_occupied":
-        return (status.active_calls, occupancy(status, now), status.idle_since, agent.id)
+        return (status.active_calls, occupancy(status, now), status.idle_since, status.agent_id)
     if strategy == "most_skilled":
-        return (status.active_calls, -skill_score(agent.skills, needs), status.idle_since, agent.id)
-    return (status.active_calls, 0.0, status.idle_since, agent.id)
+        return (status.active_calls, -fit, status.idle_since, status.agent_id)
+    return (status.active_calls, 0.0, status.idle_since, status.agent_id)
 
 
-def score(strategy: Strategy, agent: Agent, status: AgentStatus, needs: Requirements, now: float) -> tuple[float, str]:
+def score(strategy: Strategy, status: AgentStatus, fit: int, now: float) -> tuple[float, str]:
     """A candidate's score as people read it (higher is better within a strategy) and why."""
     idle = max(0.0, now - status.idle_since)
     load = f", {status.active_calls} calls in hand" if status.active_calls else ""
@@ -45,6 +45,5 @@ def score(strategy: Strategy, agent: Agent, status: AgentStatus, needs: Requirem
         share = occupancy(status, now) * 100
         return round(100 - share, 1), f"occupancy {share:.0f}%, idle {idle:.0f} s{load}"
     if strategy == "most_skilled":
-        fit = skill_score(agent.skills, needs)
         return float(fit), f"skill fit {fit}, idle {idle:.0f} s{load}"
     return round(idle, 1), f"idle {idle:.0f} s{load}"

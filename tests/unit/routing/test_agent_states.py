@@ -99,3 +99,13 @@ def test_a_full_agent_is_not_offered_another_call_and_repeats_change_nothing() -
     assert transition(ready, Ready(), 5) == (ready, None)
     with pytest.raises(IllegalTransition, match="Login while ready"):
         transition(ready, Login(), 6)
+
+
+def test_what_the_agent_says_in_wrap_up_replaces_what_was_pending_from_the_call() -> None:
+    on_call, _ = walk(OUT, (0, Login(ready=True)), (1, Offer("c1")), (2, Answer("c1")), (3, NotReady("break")))
+    wrap_up, _ = walk(on_call, (60, CallEnd("c1", 30)))
+    assert (wrap_up.state, wrap_up.pending) == ("wrap_up", "not_ready")
+    ready, _ = walk(wrap_up, (65, Ready()))
+    assert (ready.state, ready.pending) == ("ready", None)
+    lunch, _ = walk(wrap_up, (65, NotReady("lunch")))
+    assert (lunch.state, lunch.reason, lunch.pending) == ("not_ready", "lunch", None)

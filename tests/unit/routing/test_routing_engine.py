@@ -223,3 +223,27 @@ def test_new_skills_for_a_ready_agent_bring_the_calls_that_waited_for_them() -> 
     center.arrive("c1", "billing")
     changed = center.keep(center.engine.set_agent(agent("ann", billing=5), center.now))
     assert [(o.call_id, o.agent_id) for o in changed.offers] == [("c1", "ann")]
+
+
+def test_a_wrap_up_ended_early_and_the_next_one_ending_at_the_same_moment_end_once() -> None:
+    queue = Queue("billing", skills={"billing": 5}, wrapup_s=5)
+    center = Center([queue], [agent("ann", billing=6)])
+    center.login("ann")
+    center.arrive("c1", "billing")
+    center.answer("c1")
+    center.end("c1")  # wrap-up until 5
+    center.agent_does("ann", EndWrapupEarly())
+    center.arrive("c2", "billing")
+    center.answer("c2")
+    center.end("c2")  # wrap-up until 5 again
+    assert [(t.from_state, t.to_state) for t in center.at(5).transitions] == [("wrap_up", "ready")]
+
+
+def test_a_queue_asking_less_brings_its_waiting_calls_to_agents_who_now_qualify() -> None:
+    center = Center([BILLING], [agent("ann", billing=3)])
+    center.login("ann")
+    center.arrive("c1", "billing")
+    changed = center.keep(center.engine.set_queues([Queue("billing", skills={"billing": 3})], center.now))
+    assert [(d.call_id, d.agent_id, d.trigger) for d in changed.decisions] == [("c1", "ann", "queues_changed")]
+    with pytest.raises(ValueError, match="queues still in use: billing"):
+        center.engine.set_queues([Queue("sales")], center.now)

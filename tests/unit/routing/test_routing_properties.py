@@ -109,6 +109,10 @@ def check_rules(run: Run, before: Snapshot, outcome: Outcome | None, kind: str) 
             holders[call_id] = status.agent_id
     waiting_ids = {c.call_id for c in after.waiting}
     assert not waiting_ids & set(holders)
+    logged_in = [a for a in after.agents if engine.status(a.id).state != "logged_out"]
+    for call in after.waiting:  # the count estimated waits divide by
+        needs = engine.requirements_of(call.call_id)
+        assert engine.serving_agents(call.call_id) == sum(1 for a in logged_in if satisfies(a.skills, needs))
     if outcome is None:
         return
     offered = [o.call_id for o in outcome.offers]
