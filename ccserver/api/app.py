@@ -11,7 +11,7 @@ from ccserver.api.deps import AppContext
 from ccserver.api.metrics import HttpMetrics, MetricsMiddleware
 from ccserver.api.problems import install_problem_handlers
 from ccserver.api.readiness import DatabaseReadiness, Readiness
-from ccserver.api.routes import acd, admin, agent_states, agents, calls, customers, health, queues
+from ccserver.api.routes import acd, admin, agent_states, agents, calls, customers, health, queues, routing
 from ccserver.asterisk.gateway import SwitchGateway
 from ccserver.asterisk.pjsip_agents import AgentProvisioner
 from ccserver.crm.database import session_factory
@@ -46,6 +46,6 @@ def create_app(
     )
     install_problem_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))
-    for module in (health, customers, calls, admin, agents, agent_states, queues, acd):
+    for module in (health, customers, calls, admin, agents, agent_states, queues, acd, routing):
         app.include_router(module.router)
     return app
