@@ -26,7 +26,13 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from ccserver.asterisk.agi_session import DEFAULT_COMMAND_TIMEOUT, HANGUP_GRACE, AgiHangup, AgiSession
+from ccserver.asterisk.agi_session import (
+    DEFAULT_COMMAND_TIMEOUT,
+    HANGUP_GRACE,
+    AgiHangup,
+    AgiSession,
+    close_connection,
+)
 from ccserver.asterisk.agi_wire import HEADERS_END, HEADERS_START, BadRequest, parse_headers, parse_request
 
 log = logging.getLogger(__name__)
@@ -131,7 +137,7 @@ class AgiServer:
     def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         # A plain function, so asyncio makes no task of its own: the call's task is ours to track.
         if self._closing:
-            writer.close()
+            close_connection(writer)
             return
         self._accepted += 1
         task = asyncio.create_task(self._connection(reader, writer), name=f"agi-call-{self._accepted}")
@@ -152,7 +158,7 @@ class AgiServer:
             self.stats.rejected[exc.reason] += 1
             level = logging.INFO if exc.reason == "eof" else logging.WARNING
             log.log(level, "FastAGI connection from %s closed: %s", _peer(writer), exc)
-            writer.close()
+            close_connection(writer)
             return
         session = AgiSession(
             request, reader, writer, command_timeout=self.command_timeout, hangup_grace=self.hangup_grace

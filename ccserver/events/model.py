@@ -116,6 +116,7 @@ class IvrSession:
     reason: str | None = None
     callback_number: str | None = None
     message_path: str | None = None
+    leg_id: uuid.UUID | None = None  # not persisted: the channel's leg key, computed once per session
 
 
 Entity = Call | Leg | Bridge | IvrSession

@@ -38,6 +38,7 @@ class IvrRecorder:
         session = IvrSession(
             id=uuid.uuid4(), call_id=call_key(switch_id, linkedid), switch_id=switch_id, uniqueid=uniqueid,
             linkedid=linkedid, flow=flow, flow_version=flow_version, started_at=now, language=language,
+            leg_id=leg_key(switch_id, uniqueid),
         )
         self._publish(session, "IvrStarted", {"Flow": flow, "FlowVersion": flow_version, "Language": language})
         return session
@@ -83,6 +84,6 @@ class IvrRecorder:
         headers = {"Event": name, "Uniqueid": session.uniqueid, "Linkedid": session.linkedid, **detail}
         entry = TrackedEvent(
             self._ids.next(), session.switch_id, name, headers, now, now, None, None, [session], [],
-            call_id=session.call_id, leg_id=leg_key(session.switch_id, session.uniqueid),
+            call_id=session.call_id, leg_id=session.leg_id,
         )
         self._bus.publish(entry)

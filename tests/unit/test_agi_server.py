@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import socket
 import struct
@@ -427,3 +428,40 @@ async def test_two_commands_at_once_on_one_call_are_refused() -> None:
         call.reply("200 result=0")
         assert await call.hung_up_on()
     assert "waits for its reply" in str(errors[0])
+
+
+async def test_finished_and_rejected_calls_leave_no_connection_garbage_for_the_collector() -> None:
+    """Python 3.11 transports hold a bound method of themselves; the server breaks that cycle on close,
+    so a busy day of calls does not pile up garbage that the collector frees in one long pause."""
+    async def flow(session: AgiSession) -> None:
+        await session.answer()
+
+    async def one_call(port: int, n: int) -> None:
+        call = await Asterisk.call(port, uniqueid=f"1700000001.{n}")
+        await call.expect("ANSWER", "200 result=0")
+        assert await call.hung_up_on()
+
+    async with agi_server(flow) as server:
+        port = server.port
+        gc.collect()
+        gc.disable()
+        try:
+            await asyncio.gather(*(one_call(port, n) for n in range(20)))
+            await _send_garbage(port, b"GET / HTTP/1.0\r\n\r\n", close=True)
+            await asyncio.sleep(0.1)  # connection_lost callbacks run
+            gc.set_debug(gc.DEBUG_SAVEALL)
+            gc.collect()
+            ours = [
+                o for o in gc.garbage
+                if type(o).__name__ == "_SelectorSocketTransport" and _local_port(o) == port
+            ]
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
+            gc.enable()
+    assert ours == []
+
+
+def _local_port(transport: asyncio.Transport) -> int:
+    sockname = transport.get_extra_info("sockname")
+    return int(sockname[1]) if isinstance(sockname, tuple) else 0
