@@ -17,6 +17,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ccserver.asterisk.agi_session import AgiCommandError, AgiHangup, AgiSession
+from ccserver.events.model import IvrSession
 from ccserver.ivr import engine
 from ccserver.ivr.commands import (
     CollectDigits,
@@ -133,7 +134,7 @@ class IvrRunner:
             return wanted
         return current
 
-    async def _execute(self, agi: AgiSession, command: Command, session: Any) -> Result:
+    async def _execute(self, agi: AgiSession, command: Command, session: IvrSession) -> Result:
         # Announcements are interruptible: a caller who knows the menu keys ahead (the engine takes the key).
         if isinstance(command, Play):
             for prompt in command.prompts:
@@ -176,7 +177,7 @@ class IvrRunner:
             digits += key
             timeout = min(command.timeout, INTER_DIGIT_TIMEOUT)
 
-    async def _dip(self, command: LookupCustomer, session: Any) -> dict[str, Any] | None:
+    async def _dip(self, command: LookupCustomer, session: IvrSession) -> dict[str, Any] | None:
         try:
             async with asyncio.timeout(self._lookup_timeout):
                 return await self._lookup(command.by, command.value)
@@ -185,7 +186,7 @@ class IvrRunner:
             self._recorder.note(session, "IvrLookupFailed", {"By": command.by, "Error": str(exc) or type(exc).__name__})
             return None
 
-    async def _record(self, agi: AgiSession, command: RecordMessage, session: Any) -> Recorded:
+    async def _record(self, agi: AgiSession, command: RecordMessage, session: IvrSession) -> Recorded:
         for prompt in command.prompts:
             await agi.stream_file(f"{PROMPT_DIR}/{prompt}", "")
         path = str(self._messages_dir / f"ivr-message-{session.uniqueid}-{len(session.path)}")
@@ -197,7 +198,7 @@ class IvrRunner:
         self._recorder.note(session, "IvrMessageRecorded", {"Path": session.message_path, "Seconds": f"{seconds:.1f}"})
         return Recorded(session.message_path, seconds)
 
-    async def _finish(self, agi: AgiSession, command: Finish, *, session_caller: str, session: Any) -> None:
+    async def _finish(self, agi: AgiSession, command: Finish, *, session_caller: str, session: IvrSession) -> None:
         for prompt in command.prompts:
             await agi.stream_file(f"{PROMPT_DIR}/{prompt}", "")
         routing = command.routing
