@@ -10,9 +10,10 @@ gives beyond that is a dict of routes, which is one line here (the handler gets 
 ccserver keeps panoramisk for AMI and does FastAGI itself, small and tested:
 
 - headers: the first bytes must be `agi_` (anything else is refused at once), then one read up to the
-  blank line, bounded in size (`max_header_bytes`) and time (`header_timeout`), decoded whole; a
-  connection that is not AGI (random bytes, HTTP, silence, invalid UTF-8, closed early) is closed,
-  logged in one line and counted by reason in `stats.rejected`; the server carries on;
+  blank line, bounded in size (`max_header_bytes`) and time (`header_timeout`), decoded whole (bytes
+  that are not UTF-8, e.g. a Latin-1 caller name, become U+FFFD: the caller still gets the IVR); a
+  connection that is not AGI (random bytes, HTTP, silence, closed early) is closed, logged in one line
+  and counted by reason in `stats.rejected`; the server carries on;
 - each call runs in its own task, owned by the server and cancelled (never swallowed) by `close()`;
   one watchdog task ends commands that outlive `command_timeout` (see agi_session);
 - a handler that raises is logged with the call's uniqueid; AgiHangup is a normal end, logged at INFO.
@@ -33,7 +34,14 @@ from ccserver.asterisk.agi_session import (
     AgiSession,
     close_connection,
 )
-from ccserver.asterisk.agi_wire import HEADERS_END, HEADERS_START, BadRequest, parse_headers, parse_request
+from ccserver.asterisk.agi_wire import (
+    HEADERS_END,
+    HEADERS_START,
+    BadRequest,
+    not_utf8,
+    parse_headers,
+    parse_request,
+)
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +190,8 @@ class AgiServer:
             raise BadRequest("truncated", "closed before the blank line ending the headers") from None
         except asyncio.LimitOverrunError:
             raise BadRequest("too_large", f"no blank line within {self.max_header_bytes} bytes") from None
+        if not_utf8(start + block):
+            log.warning("FastAGI request with header bytes that are not UTF-8: kept with U+FFFD in their place")
         return parse_headers(start + block)
 
     async def _expire_overdue_commands(self) -> None:

@@ -31,7 +31,7 @@ MAX_COMMAND_BYTES = 2047  # res_agi's AGI_BUF_LEN (2048) including the newline
 UNKNOWN = "unknown"  # what res_agi sends for an absent caller ID, DNID or RDNIS
 
 # Short reasons a connection is refused before any handler runs (metric labels and log lines).
-REJECT_REASONS = ("eof", "truncated", "timeout", "too_large", "not_agi", "not_utf8", "no_request")
+REJECT_REASONS = ("eof", "truncated", "timeout", "too_large", "not_agi", "no_request")
 
 
 class BadRequest(Exception):
@@ -48,17 +48,24 @@ HEADERS_END = b"\n\n"
 
 def parse_headers(block: bytes) -> dict[str, str]:
     """The header block, up to and including its blank line -> {"agi_name": "value"}. Decoded whole, so
-    a UTF-8 caller name is never cut in two. Anything but agi_* lines is a BadRequest."""
-    try:
-        text = block.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        bad = block[max(0, exc.start - 30) : exc.end + 10]
-        raise BadRequest("not_utf8", f"header bytes {bad!r} are not UTF-8") from None
+    a UTF-8 caller name is never cut in two. Anything but agi_* lines is a BadRequest.
+
+    Bytes that are not UTF-8 (a carrier's Latin-1 caller name) become U+FFFD, as on the AMI link: the
+    caller still reaches the IVR; `not_utf8(block)` tells the server to log it."""
+    text = block.decode("utf-8", "replace")
     headers = _HEADER.findall(text)
     if len(headers) != text.count("\n") - 1:  # a line that is not a header (the block ends "\n\n")
         line = next(line for line in text.split("\n") if not _HEADER.fullmatch(line + "\n"))
         raise BadRequest("not_agi", f"line {line[:60]!r} is not an agi_* header")
     return dict(headers)
+
+
+def not_utf8(block: bytes) -> bool:
+    try:
+        block.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 _HEADER = re.compile(r"^(agi_\w+): ?([^\r\n]*)\r?\n", re.M | re.A)

@@ -157,7 +157,6 @@ async def _send_garbage(port: int, data: bytes, close: bool) -> bool:
         (b"GET /metrics HTTP/1.1\r\nHost: ccserver\r\n\r\n", False, "not_agi"),
         (b"", False, "timeout"),  # connects and says nothing
         (b"agi_network: yes\nagi_request: agi://h/inbound\n", True, "truncated"),  # closes before the blank line
-        (b"agi_network: yes\nagi_calleridname: Jos\xe9\n\n", False, "not_utf8"),
         (b"", True, "eof"),
         (b"agi_request: " + b"x" * 70_000, False, "too_large"),
         (b"agi_channel: PJSIP/x\n\n", False, "no_request"),
@@ -465,3 +464,21 @@ async def test_finished_and_rejected_calls_leave_no_connection_garbage_for_the_c
 def _local_port(transport: asyncio.Transport) -> int:
     sockname = transport.get_extra_info("sockname")
     return int(sockname[1]) if isinstance(sockname, tuple) else 0
+
+
+async def test_a_caller_whose_name_is_not_utf8_still_reaches_the_flow(caplog: pytest.LogCaptureFixture) -> None:
+    names: list[str] = []
+
+    async def flow(session: AgiSession) -> None:
+        names.append(session.caller_name)
+        await session.answer()
+
+    async with agi_server(flow) as server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"agi_request: agi://127.0.0.1/inbound\nagi_uniqueid: 1.1\nagi_calleridname: Jos\xe9\n\n")
+        call = Asterisk(reader, writer)
+        await call.expect("ANSWER", "200 result=0")
+        assert await call.hung_up_on()
+    assert names == ["Jos\ufffd"]
+    assert server.stats.rejected_total == 0
+    assert "not UTF-8" in caplog.text

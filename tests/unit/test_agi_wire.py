@@ -11,6 +11,7 @@ from ccserver.asterisk.agi_wire import (
     AgiReply,
     BadRequest,
     build_command,
+    not_utf8,
     parse_headers,
     parse_reply,
     parse_request,
@@ -83,13 +84,18 @@ def test_headers_without_a_request_are_refused() -> None:
         (b"agi_request: agi://h/x\nagi_callerid\n\n", "not_agi"),
         (b"agi_bad name: x\n\n", "not_agi"),
         (b"agi_request: agi://h/x\n\nagi_x: y\n\n", "not_agi"),
-        (b"agi_request: agi://h/x\nagi_calleridname: Jos\xe9\n\n", "not_utf8"),
     ],
 )
 def test_header_blocks_with_anything_but_agi_lines_are_refused_with_a_reason(block: bytes, reason: str) -> None:
     with pytest.raises(BadRequest) as refused:
         parse_headers(block)
     assert refused.value.reason == reason
+
+
+def test_a_latin1_caller_name_is_kept_with_a_replacement_character_not_refused() -> None:
+    block = b"agi_request: agi://h/x\nagi_calleridname: Jos\xe9\n\n"
+    assert not_utf8(block)
+    assert parse_headers(block)["agi_calleridname"] == "Jos\ufffd"
 
 
 def test_header_values_keep_utf8_and_may_be_empty() -> None:
