@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, delete, func, insert, select, tuple_, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +19,7 @@ from ccserver.crm.acd_config import known_skills
 from ccserver.crm.acd_model import skill_problems
 from ccserver.crm.agent_states import AgentState, initial_state_row, state_from_row
 from ccserver.crm.apikeys import ApiKey, Role, create_api_key
-from ccserver.crm.cursors import decode_cursor, encode_cursor
+from ccserver.crm.cursors import newest_first_page
 from ccserver.crm.errors import Conflict, CrmError, FieldError, InvalidInput, NotFound
 from ccserver.crm.tables import agent_api_keys, agent_skills, agent_states, agents, api_keys
 from ccserver.crm.versions import gone_or_stale
@@ -104,15 +104,9 @@ async def list_agents(
         query = query.where(agents.c.id.in_(having))
     if extension is not None:
         query = query.where(agents.c.extension == extension)
-    if cursor is not None:
-        at, last_id = decode_cursor(cursor)
-        query = query.where(tuple_(agents.c.created_at, agents.c.id) < tuple_(at, last_id))
-    query = query.order_by(agents.c.created_at.desc(), agents.c.id.desc()).limit(limit + 1)
-    rows = list((await session.execute(query)).mappings())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1]["created_at"], rows[-1]["id"])
+    rows, next_cursor = await newest_first_page(
+        session, query, at=agents.c.created_at, row_id=agents.c.id, limit=limit, cursor=cursor
+    )
     return AgentPage(items=await _with_skills(session, rows), next_cursor=next_cursor)
 
 

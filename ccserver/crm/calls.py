@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ccserver.crm.cursors import decode_cursor, encode_cursor
+from ccserver.crm.cursors import newest_first_page
 from ccserver.crm.errors import NotFound
 from ccserver.crm.tables import bridges, call_events, calls, ivr_sessions, legs
 
@@ -61,16 +61,11 @@ async def list_calls(
     *, session: AsyncSession, filters: CallFilters, limit: int, cursor: str | None = None
 ) -> CallPage:
     """Newest first, keyset-paginated on (started_at, id). Raises InvalidCursor for a foreign cursor."""
-    query = _filtered(select(calls), filters)
-    if cursor is not None:
-        at, last_id = decode_cursor(cursor)
-        query = query.where(tuple_(calls.c.started_at, calls.c.id) < tuple_(at, last_id))
-    query = query.order_by(calls.c.started_at.desc(), calls.c.id.desc()).limit(limit + 1)
-    rows = list((await session.execute(query)).mappings())
-    if len(rows) <= limit:
-        return CallPage(items=rows, next_cursor=None)
-    rows = rows[:limit]
-    return CallPage(items=rows, next_cursor=encode_cursor(rows[-1]["started_at"], rows[-1]["id"]))
+    rows, next_cursor = await newest_first_page(
+        session, _filtered(select(calls), filters), at=calls.c.started_at, row_id=calls.c.id, limit=limit,
+        cursor=cursor,
+    )
+    return CallPage(items=rows, next_cursor=next_cursor)
 
 
 async def get_call(*, session: AsyncSession, call_id: UUID) -> CallDetail:

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, delete, func, insert, select, tuple_, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ccserver.crm.cursors import decode_cursor, encode_cursor
+from ccserver.crm.cursors import newest_first_page
 from ccserver.crm.errors import Conflict, CrmError, FieldError, InvalidInput, NotFound, VersionMismatch
 from ccserver.crm.phones import to_e164
 from ccserver.crm.tables import contacts, customers
@@ -131,15 +131,9 @@ async def list_customers(
     query: Select[Any] = select(customers)
     if e164 is not None:
         query = query.where(customers.c.id.in_(_ids_with_phone(e164)))
-    if cursor is not None:
-        at, last_id = decode_cursor(cursor)
-        query = query.where(tuple_(customers.c.created_at, customers.c.id) < tuple_(at, last_id))
-    query = query.order_by(customers.c.created_at.desc(), customers.c.id.desc()).limit(limit + 1)
-    rows = list((await session.execute(query)).mappings())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1]["created_at"], rows[-1]["id"])
+    rows, next_cursor = await newest_first_page(
+        session, query, at=customers.c.created_at, row_id=customers.c.id, limit=limit, cursor=cursor
+    )
     return CustomerPage(items=await _with_contacts(session, rows), next_cursor=next_cursor)
 
 
