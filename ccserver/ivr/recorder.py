@@ -72,8 +72,6 @@ class IvrRecorder:
             session.language = str(detail.get("language", session.language))
         elif event.kind == "Lookup" and detail.get("customer_id"):
             session.customer_id = uuid.UUID(str(detail["customer_id"]))
-        elif event.kind == "AttributesSet":
-            session.routing = {**session.routing, **{k: v for k, v in detail.items() if k != "node"}}
         elif event.kind == "Finished":
             session.outcome = str(detail.get("outcome")) if detail.get("outcome") else None
             session.reason = str(detail.get("reason")) if detail.get("reason") else None

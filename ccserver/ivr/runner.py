@@ -199,17 +199,19 @@ class IvrRunner:
         return Recorded(session.message_path, seconds)
 
     async def _finish(self, agi: AgiSession, command: Finish, *, session_caller: str, session: IvrSession) -> None:
-        for prompt in command.prompts:
-            await agi.stream_file(f"{PROMPT_DIR}/{prompt}", "")
+        # What the flow decided is on the session before the closing prompts: a caller who hangs up during
+        # "we will call you back" still gets the callback.
         routing = command.routing
         session.routing = {
             "queue": routing.queue, "skills": dict(routing.skills), "priority": routing.priority,
             "language": routing.language,
         }
-        if command.outcome == "fallback":
-            return  # CCSERVER_ROUTED stays unset: the dialplan's fallback takes the call
         if command.outcome == "callback":
             session.callback_number = session_caller
+        for prompt in command.prompts:
+            await agi.stream_file(f"{PROMPT_DIR}/{prompt}", "")
+        if command.outcome == "fallback":
+            return  # CCSERVER_ROUTED stays unset: the dialplan's fallback takes the call
         for name, value in routing_variables(routing).items():
             await agi.set_variable(name, value)
         await agi.set_variable("CCSERVER_NEXT", "acd" if command.outcome == "handoff" else "hangup")
