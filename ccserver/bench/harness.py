@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import secrets
 import sys
 import time
@@ -130,11 +131,19 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-async def wait_until(predicate: Callable[[], T], *, timeout: float, what: str = "", poll: float = 0.005) -> T:
-    """Poll `predicate` until it is truthy and return what it returned; TimeoutError naming `what`."""
+async def wait_until(
+    predicate: Callable[[], T | Awaitable[T]], *, timeout: float, what: str = "", poll: float = 0.005
+) -> T:
+    """Poll `predicate` (a plain or an async function, e.g. a query) until it is truthy and return what it
+    returned; TimeoutError naming `what`."""
     try:
         async with asyncio.timeout(timeout):
-            while not (result := predicate()):
+            while True:
+                result = predicate()
+                if inspect.isawaitable(result):
+                    result = await result
+                if result:
+                    break
                 await asyncio.sleep(poll)
     except TimeoutError:
         raise TimeoutError(f"waited {timeout} s for {what or 'a condition'}") from None

@@ -6,7 +6,6 @@ Times in the routing core are float seconds on one clock: here, POSIX seconds.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,8 +13,6 @@ from ccserver.crm import agents as crm_agents
 from ccserver.crm import queues as crm_queues
 from ccserver.crm.acd_model import QueueConfig
 from ccserver.routing.model import Agent, AgentStatus, EscalationStep, Queue, Snapshot, WaitingCall
-
-FREE_STATES = ("ready",)
 
 
 def routing_queue(name: str, config: QueueConfig) -> Queue:
@@ -81,7 +78,3 @@ async def _all_agents(session: AsyncSession) -> list[crm_agents.Agent]:
         if page.next_cursor is None:
             return found
         cursor = page.next_cursor
-
-
-def seconds(at: datetime) -> float:
-    return at.timestamp()

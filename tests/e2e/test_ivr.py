@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ccserver.api.app import create_app
 from ccserver.backbone import Backbone
+from ccserver.bench.harness import wait_until
 from ccserver.crm.customers import PhoneInput, create_customer
 from ccserver.crm.database import session_factory
 from ccserver.events.model import call_key
@@ -34,16 +35,6 @@ from tests.e2e.switch import place_inbound_call, wait_call_row_ended
 pytestmark = pytest.mark.sandbox
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-
-
-async def poll(query: Callable[[], Awaitable[Any]], *, timeout: float, what: str) -> Any:
-    try:
-        async with asyncio.timeout(timeout):
-            while not (result := await query()):
-                await asyncio.sleep(0.1)
-    except TimeoutError:
-        raise TimeoutError(f"waited {timeout} s for {what}") from None
-    return result
 
 
 def pause(seconds: float) -> str:
@@ -118,11 +109,11 @@ async def _walked(dsn: str, linkedid: str) -> Walked:
     call = await wait_call_row_ended(dsn, linkedid, timeout=90)
     conn = await asyncpg.connect(dsn)
     try:
-        session = await poll(
+        session = await wait_until(
             lambda: conn.fetchrow(
                 "SELECT * FROM ivr_sessions WHERE call_id = $1 AND ended_at IS NOT NULL", call["id"]
             ),
-            timeout=10, what=f"the IVR session of {linkedid}",
+            timeout=10, what=f"the IVR session of {linkedid}", poll=0.1,
         )
         events = await conn.fetch(
             "SELECT * FROM call_events WHERE call_id = $1 AND event LIKE 'ccserver.Ivr%' ORDER BY id", call["id"]
@@ -265,12 +256,12 @@ async def test_an_edited_flow_reaches_new_calls_while_a_call_in_progress_finishe
     first = await place_inbound_call(link, caller_id="<+14155550195>", **walk)
     conn = await asyncpg.connect(asyncpg_dsn)
     try:
-        await poll(
+        await wait_until(
             lambda: conn.fetchval(
                 "SELECT 1 FROM call_events WHERE call_id = $1 AND event = 'ccserver.IvrNodeEntered'",
                 call_key("sandbox", first),
             ),
-            timeout=15, what="the first call to enter the IVR",
+            timeout=15, what="the first call to enter the IVR", poll=0.1,
         )
         edited = yaml.safe_load(original)
         edited["nodes"]["support"]["queue"] = "support_tier2"
@@ -296,12 +287,12 @@ async def test_ccserver_stopping_mid_flow_hands_the_caller_to_the_fallback(
                                         caller_stays=20)
     conn = await asyncpg.connect(asyncpg_dsn)
     try:
-        await poll(
+        await wait_until(
             lambda: conn.fetchval(
                 "SELECT 1 FROM call_events WHERE call_id = $1 AND event = 'ccserver.IvrNodeEntered'",
                 call_key("sandbox", linkedid),
             ),
-            timeout=15, what="the IVR to start",
+            timeout=15, what="the IVR to start", poll=0.1,
         )
         await ivr.server.close()  # ccserver goes away mid-flow
         call = await wait_call_row_ended(asyncpg_dsn, linkedid, timeout=60)
