@@ -15,9 +15,11 @@ import uvicorn
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ccserver.acd.service import Acd
 from ccserver.api.app import create_app
 from ccserver.api.readiness import DatabaseReadiness
 from ccserver.asterisk.agi_server import AgiServer, AgiStats
+from ccserver.asterisk.agi_session import AgiSession
 from ccserver.asterisk.pjsip_agents import AgentProvisioner
 from ccserver.backbone import Backbone
 from ccserver.crm.agents import pjsip_agents
@@ -31,6 +33,8 @@ from ccserver.runtime import tune_for_throughput
 from ccserver.settings import Settings
 
 log = logging.getLogger("ccserver")
+
+ACD_AGI_PREFIX = "acd/"
 
 
 class ServiceReadiness:
@@ -48,9 +52,10 @@ class ServiceReadiness:
 
 
 class Ivr:
-    """The IVR: flow files (reloaded on change), the runner, and the FastAGI server it answers on."""
+    """The IVR: flow files (reloaded on change), the runner, and the FastAGI server it answers on.
+    With an ACD, the server also answers the ACD's paths (`acd/...`)."""
 
-    def __init__(self, settings: Settings, backbone: Backbone, engine: AsyncEngine) -> None:
+    def __init__(self, settings: Settings, backbone: Backbone, engine: AsyncEngine, acd: Acd | None = None) -> None:
         self.flows = FlowRegistry(settings.ivr_dir, prompt_dir=settings.ivr_prompts_dir)
         sessions = session_factory(engine)
 
@@ -66,8 +71,17 @@ class Ivr:
             clock=_now, messages_dir=settings.ivr_messages_dir,
         )
         self.stats = AgiStats()
-        self.server = AgiServer(*settings.agi_host_port, self.runner.handle, stats=self.stats)
+        self.server = AgiServer(*settings.agi_host_port, self._dispatch, stats=self.stats)
         self._reload_interval = settings.ivr_reload_interval
+        self._acd = acd
+
+    async def _dispatch(self, agi: AgiSession) -> None:
+        if not agi.path.startswith(ACD_AGI_PREFIX):
+            await self.runner.handle(agi)
+        elif self._acd is not None:
+            await self._acd.agi.handle(agi)
+        else:  # the dialplan sends the caller to its human fallback
+            log.warning("FastAGI %s: this ccserver runs no ACD", agi.path)
 
     async def start(self, backbone: Backbone) -> None:
         for problem in self.flows.reload():
@@ -97,12 +111,14 @@ class Service:
         self.metrics = Metrics()
         self.backbone = Backbone.build(settings, self.metrics)
         self.engine = create_engine(database_url=settings.database_url)
-        self.ivr = Ivr(settings, self.backbone, self.engine)
+        self.acd = Acd(backbone=self.backbone, sessions=session_factory(self.engine))
+        self.ivr = Ivr(settings, self.backbone, self.engine, self.acd)
         self.metrics.watch_agi(self.ivr.stats)
         self.provisioner = AgentProvisioner(settings.asterisk_conf_dir, self.backbone.gateway())
         self.app = create_app(
             settings=settings, engine=self.engine, readiness=ServiceReadiness(self.engine, self.backbone),
             metrics_registry=self.metrics.registry, switches=self.backbone.gateway(), provisioner=self.provisioner,
+            live_acd=self.acd,
         )
         host, port = settings.http_host_port
         self.server = _HttpServer(
@@ -129,6 +145,7 @@ class Service:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.request_stop)
         await self.backbone.start()
+        await self.acd.start(self.backbone.supervisor)
         await self.ivr.start(self.backbone)
         await self._provision_agents()
         try:
@@ -136,6 +153,9 @@ class Service:
         finally:
             log.info("stopping: draining the journal")
             await self.ivr.server.close()
+            await self.acd.live.close()
+            with contextlib.suppress(TimeoutError):
+                await self.acd.store.flush(timeout=5)
             await self.backbone.stop()
             await self.engine.dispose()
             for sig in (signal.SIGINT, signal.SIGTERM):

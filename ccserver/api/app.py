@@ -7,7 +7,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import ccserver
-from ccserver.api.deps import AppContext
+from ccserver.api.deps import AppContext, LiveAcdDesk
 from ccserver.api.metrics import HttpMetrics, MetricsMiddleware
 from ccserver.api.problems import install_problem_handlers
 from ccserver.api.readiness import DatabaseReadiness, Readiness
@@ -26,10 +26,12 @@ def create_app(
     metrics_registry: CollectorRegistry | None = None,
     switches: SwitchGateway | None = None,
     provisioner: AgentProvisioner | None = None,
+    live_acd: LiveAcdDesk | None = None,
 ) -> FastAPI:
     """The FastAPI app. `readiness` defaults to a database-only check; `metrics_registry` (served at
     /metrics, and where the HTTP metrics are registered) defaults to a fresh registry. `provisioner`
-    writes agents' PJSIP endpoints when agents change; without one, agent changes say it was skipped."""
+    writes agents' PJSIP endpoints when agents change; without one, agent changes say it was skipped.
+    `live_acd` is the running ACD: agents' state changes go through it, and it hears of configuration writes."""
     registry = metrics_registry if metrics_registry is not None else CollectorRegistry()
     app = FastAPI(
         title="ccserver",
@@ -43,6 +45,7 @@ def create_app(
         metrics_registry=registry,
         switches=switches,
         provisioner=provisioner,
+        acd=live_acd,
     )
     install_problem_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from prometheus_client import CollectorRegistry
@@ -16,6 +16,18 @@ from ccserver.asterisk.pjsip_agents import AgentProvisioner
 from ccserver.settings import Settings
 
 
+class LiveAcdDesk(Protocol):
+    """What the API asks of the running ACD (ccserver/acd/service.py `Acd`)."""
+
+    loaded: bool
+
+    def config_changed(self) -> None: ...
+
+    async def request_state(
+        self, agent_id: str, state: str, reason: str | None, source: str, *, extend_s: float | None = None
+    ) -> object: ...
+
+
 @dataclass(frozen=True, slots=True)
 class AppContext:
     settings: Settings
@@ -24,6 +36,7 @@ class AppContext:
     metrics_registry: CollectorRegistry
     switches: SwitchGateway | None = None
     provisioner: AgentProvisioner | None = None  # writes agents' PJSIP endpoints; None: not this ccserver's job
+    acd: LiveAcdDesk | None = None  # the running ACD; None: agents' states are only recorded
 
 
 def get_context(request: Request) -> AppContext:
@@ -43,3 +56,12 @@ async def get_session(context: Annotated[AppContext, Depends(get_context)]) -> A
 ContextDep = Annotated[AppContext, Depends(get_context)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def tell_acd_of_config_writes(
+    request: Request, context: Annotated[AppContext, Depends(get_context)]
+) -> AsyncIterator[None]:
+    """Router dependency for the ACD's configuration: after a write, the running ACD reloads it at once."""
+    yield
+    if context.acd is not None and request.method not in ("GET", "HEAD", "OPTIONS"):
+        context.acd.config_changed()

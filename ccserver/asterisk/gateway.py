@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ccserver.asterisk.ami_link import AmiActionFailed, AmiLink, AmiNotConnected
 
@@ -54,3 +55,28 @@ class SwitchGateway:
         except (AmiNotConnected, AmiActionFailed, TimeoutError) as exc:
             raise SwitchUnavailable(f"{switch_id}: {exc}") from exc
         return str(reply.get("Message", ""))
+
+    # --- call control (the ACD) ---
+
+    async def redirect(self, switch_id: str, channel: str, context: str, exten: str, priority: int = 1) -> None:
+        """Send a live channel to another place in the dialplan (it leaves whatever app it is in)."""
+        await self._send(switch_id, {
+            "Action": "Redirect", "Channel": channel, "Context": context, "Exten": exten, "Priority": str(priority),
+        })
+
+    async def originate(self, switch_id: str, fields: dict[str, str], *, timeout: float) -> dict[str, str]:
+        """Originate and wait (up to `timeout`) for its OriginateResponse: `Response` is Success once the
+        channel answered, Failure with a `Reason` (Asterisk's cause) when it did not."""
+        reply = await self._send(switch_id, {"Action": "Originate", **fields}, timeout=timeout)
+        last = reply[-1] if isinstance(reply, list) else reply
+        return {str(k): str(v) for k, v in last.items()}
+
+    async def set_global(self, switch_id: str, name: str, value: str) -> None:
+        await self._send(switch_id, {"Action": "Setvar", "Variable": name, "Value": value})
+
+    async def _send(self, switch_id: str, action: dict[str, str], *, timeout: float | None = None) -> Any:
+        link = self._link(switch_id)
+        try:
+            return await link.action(action, timeout=timeout)
+        except (AmiNotConnected, TimeoutError) as exc:
+            raise SwitchUnavailable(f"{switch_id}: {exc}") from exc

@@ -75,12 +75,7 @@ async def request_agent_state(
     """
     if to_state not in REQUESTABLE:
         raise InvalidInput([FieldError(("state",), f"must be one of {', '.join(REQUESTABLE)}")])
-    if to_state == "not_ready" and reason is None:
-        raise InvalidInput([FieldError(("reason",), "not_ready needs a reason code")])
-    if to_state != "not_ready" and reason is not None:
-        raise InvalidInput([FieldError(("reason",), "only not_ready takes a reason")])
-    if reason is not None and not await reason_exists(session=session, code=reason):
-        raise InvalidInput([FieldError(("reason",), f"unknown not-ready reason {reason!r}")])
+    await check_request(session=session, to_state=to_state, reason=reason)
     current = await _lock_current(session, agent_id)
     if current.state in ON_A_CALL and to_state != current.state:
         await session.rollback()
@@ -92,6 +87,16 @@ async def request_agent_state(
         await session.rollback()
         return current
     return await _write(session, agent_id, current, to_state, reason, source, at, None)
+
+
+async def check_request(*, session: AsyncSession, to_state: str, reason: str | None) -> None:
+    """A reason code exactly with not_ready, and one that exists."""
+    if to_state == "not_ready" and reason is None:
+        raise InvalidInput([FieldError(("reason",), "not_ready needs a reason code")])
+    if to_state != "not_ready" and reason is not None:
+        raise InvalidInput([FieldError(("reason",), "only not_ready takes a reason")])
+    if reason is not None and not await reason_exists(session=session, code=reason):
+        raise InvalidInput([FieldError(("reason",), f"unknown not-ready reason {reason!r}")])
 
 
 async def get_agent_state(*, session: AsyncSession, agent_id: UUID) -> AgentState:

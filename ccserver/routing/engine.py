@@ -89,6 +89,10 @@ class RoutingEngine:
         self._match(self._state, now, [], dict.fromkeys(self._state.waiting, "queues_changed"), out)
         return out
 
+    def set_reason_codes(self, reason_codes: Iterable[str]) -> None:
+        """The not-ready reason codes agents may give ("missed" is the engine's own and always there)."""
+        self._reasons = frozenset(reason_codes) | {MISSED}
+
     def set_agent(self, agent: Agent, now: float) -> Outcome:
         """Add an agent (logged out) or change one's name, extension, skills or capacity."""
         out = Outcome()
@@ -257,6 +261,14 @@ class RoutingEngine:
 
     def requirements_of(self, call_id: str) -> Requirements:
         return self._state.waiting[call_id].needs
+
+    def call(self, call_id: str) -> WaitingCall | None:
+        """The call as the engine holds it now (waiting, or handed to an agent); None when it has none."""
+        record = self._state.waiting.get(call_id)
+        if record is not None:
+            return record.call
+        assignment = self._state.assigned.get(call_id)
+        return None if assignment is None else assignment.call
 
     def assignment(self, call_id: str) -> Assignment | None:
         return self._state.assigned.get(call_id)

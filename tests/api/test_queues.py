@@ -191,7 +191,7 @@ async def test_a_calls_routing_decisions_come_in_the_order_taken(
     async with session_factory(db_engine)() as session:
         await record_routing_decision(
             session=session, call_id=call_id, decided_at=t0, trigger="call_arrived", queue="billing", rank=1,
-            requirements={"skills": {"billing": 5}}, excluded=[{"agent_id": str(agent_id), "reason": "not_ready"}],
+            requirements={"any_of": [{"billing": 5}]}, excluded=[{"agent_id": str(agent_id), "reason": "not_ready"}],
             excluded_counts={"not_ready": 1},
         )
         await record_routing_decision(

@@ -54,6 +54,7 @@ async def test_a_peer_that_never_answers_ping_is_dropped_and_reconnected(start_l
     listener = CollectingListener()
     async with AmiReplayServer(RawFeed([]), answer_pings=False, max_seconds=30) as server:
         link = start_link(server.port, listener, ping_interval=0.3)
-        await wait_until(lambda: link.logins >= 2, timeout=10)
+        # the second login's resync follows it: wait for both, not only the login
+        await wait_until(lambda: link.logins >= 2 and listener.resyncs >= 2, timeout=10)
         assert server.logins >= 2 and server.pings >= 1
         assert listener.downs >= 1 and listener.resyncs >= 2

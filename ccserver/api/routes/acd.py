@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
 from ccserver.api.auth import AnyRole, ConfigWriter
-from ccserver.api.deps import SessionDep
+from ccserver.api.deps import SessionDep, tell_acd_of_config_writes
 from ccserver.api.schemas.acd import ReasonIn, ReasonOut, RoutingDecisionOut, SkillIn, SkillOut
 from ccserver.api.schemas.common import problem_responses
 from ccserver.crm import acd_config, routing_log
 
-router = APIRouter(prefix="/api/v1", responses=problem_responses(401, 403, 422))
+router = APIRouter(
+    prefix="/api/v1", responses=problem_responses(401, 403, 422),
+    dependencies=[Depends(tell_acd_of_config_writes)],
+)
 
 
 @router.get("/skills", tags=["skills"], summary="Skills by name")

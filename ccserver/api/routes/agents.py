@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ccserver.api.agent_access import AgentReader
 from ccserver.api.auth import ConfigReader, ConfigWriter, require_role
-from ccserver.api.deps import AppContext, ContextDep, SessionDep
+from ccserver.api.deps import AppContext, ContextDep, SessionDep, tell_acd_of_config_writes
 from ccserver.api.etags import etag, expected_version, if_match_version
 from ccserver.api.schemas.agents import (
     AgentCreate,
@@ -32,7 +32,10 @@ from ccserver.crm.agents import Agent, AgentChanges
 from ccserver.crm.apikeys import ApiKey, Role
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/v1/agents", tags=["agents"], responses=problem_responses(401, 403, 404, 422))
+router = APIRouter(
+    prefix="/api/v1/agents", tags=["agents"], responses=problem_responses(401, 403, 404, 422),
+    dependencies=[Depends(tell_acd_of_config_writes)],
+)
 
 IfMatch = Annotated[int | None, Depends(if_match_version)]
 AdminKey = Annotated[ApiKey, Depends(require_role(Role.ADMIN))]

@@ -7,14 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Response, status
 
 from ccserver.api.auth import AnyRole, ConfigWriter
-from ccserver.api.deps import SessionDep
+from ccserver.api.deps import SessionDep, tell_acd_of_config_writes
 from ccserver.api.etags import etag, expected_version, if_match_version
 from ccserver.api.schemas.common import problem_responses
 from ccserver.api.schemas.queues import QueueCreate, QueueOut, QueueReplace
 from ccserver.crm import queues
 from ccserver.crm.acd_model import NAME_PATTERN
 
-router = APIRouter(prefix="/api/v1/queues", tags=["queues"], responses=problem_responses(401, 403, 404, 422))
+router = APIRouter(
+    prefix="/api/v1/queues", tags=["queues"], responses=problem_responses(401, 403, 404, 422),
+    dependencies=[Depends(tell_acd_of_config_writes)],
+)
 
 IfMatch = Annotated[int | None, Depends(if_match_version)]
 QueueName = Annotated[str, Path(pattern=NAME_PATTERN)]

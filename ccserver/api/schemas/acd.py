@@ -58,7 +58,10 @@ class RoutingDecisionOut(BaseModel):
     step: dict[str, JsonValue] | None = Field(
         examples=[{"index": 1, "text": "after 30 s: billing 3+"}], description="The escalation step in force."
     )
-    requirements: dict[str, JsonValue] = Field(examples=[{"skills": {"billing": 3, "lang:es": 1}}])
+    requirements: dict[str, JsonValue] = Field(
+        examples=[{"any_of": [{"billing": 3, "lang:es": 1}, {"technical": 6, "lang:es": 1}]}],
+        description="`any_of`: skill groups (skill -> minimum level); an agent qualifies by meeting one.",
+    )
     chosen_agent_id: UUID | None = Field(description="None: no agent fit, the call waits.")
     eligible: int = Field(examples=[3], description="Free agents that qualified.")
     candidates: list[JsonValue] = Field(

@@ -72,10 +72,12 @@ class AgentStateOut(BaseModel):
     reason: str | None = Field(examples=["break"], description="The not-ready reason code.")
     since: datetime
     call_id: UUID | None = Field(description="The call of a reserved, on_call or wrap_up agent.")
+    pending: str | None = Field(None, description="Asked for during a call, applied when it is over: "
+                                                  "not_ready or logged_out (live ACD only).")
 
     @classmethod
-    def of(cls, state: AgentState) -> AgentStateOut:
-        return cls(state=state.state, reason=state.reason, since=state.since, call_id=state.call_id)
+    def of(cls, state: AgentState, pending: str | None = None) -> AgentStateOut:
+        return cls(state=state.state, reason=state.reason, since=state.since, call_id=state.call_id, pending=pending)
 
 
 class AgentOut(BaseModel):
@@ -123,10 +125,11 @@ class StateRequest(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"state": "not_ready", "reason": "break"}, {"state": "ready"}]}
     )
 
-    state: Literal["ready", "not_ready", "logged_out"] = Field(
-        description="`ready` also ends after-call work (wrap_up) early."
+    state: Literal["ready", "not_ready", "logged_out", "wrap_up"] = Field(
+        description="`ready` also ends after-call work (wrap_up) early; `wrap_up` with `extend_s` extends it."
     )
     reason: Name | None = Field(None, description="Required with not_ready: a not-ready reason code.")
+    extend_s: float | None = Field(None, gt=0, le=3600, description="With wrap_up: seconds of after-call work to add.")
 
 
 class StateChangeOut(BaseModel):

@@ -1,0 +1,401 @@
+"""The live ACD: the routing engine wired to the switch, the journal and PostgreSQL.
+
+ccserver decides, Asterisk holds the media (dialplans/acd.conf):
+- a caller handed to the ACD reaches FastAGI `acd/enqueue`; the call joins the engine's queue and its
+  caller holds to music in the dialplan;
+- when the engine offers the call to an agent, the caller's channel is redirected (AMI) to
+  [ccserver-acd-offer], which rings the agent; a callback request's turn originates the agent's phone
+  into [ccserver-acd-callback], which then dials the customer;
+- what the switch did comes back as AMI events on the bus: DialEnd (answered, or ring-no-answer back to
+  the head of the queue), Hangup (abandon while waiting, or the end of the conversation, then wrap-up);
+- agents and supervisors change states over REST (`request_state`).
+
+Every engine outcome is carried out here in the same order: switch commands first (a ready agent's
+phone rings without waiting for the database), then decisions, agent transitions and the held calls
+go to the store, and `ccserver.Acd*` events to the journal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from ccserver.acd.journal import AcdJournal
+from ccserver.acd.store import AcdStore
+from ccserver.asterisk.ami_link import AmiActionFailed
+from ccserver.asterisk.gateway import SwitchGateway, SwitchUnavailable
+from ccserver.crm.acd_rows import HeldCall
+from ccserver.events.model import TrackedEvent
+from ccserver.routing import (
+    Announce,
+    CallLeft,
+    Escalated,
+    Login,
+    Logout,
+    NotReady,
+    OfferCall,
+    OfferCallback,
+    Outcome,
+    Overflowed,
+    Ready,
+    Requeued,
+    RoutingEngine,
+    SendToVoicemail,
+    WaitingCall,
+)
+from ccserver.routing.agent_states import AgentEvent, EndWrapupEarly, ExtendWrapup
+from ccserver.routing.model import AgentStatus
+
+log = logging.getLogger(__name__)
+
+HOLD_CONTEXT = "ccserver-acd"
+OFFER_CONTEXT = "ccserver-acd-offer"
+CALLBACK_CONTEXT = "ccserver-acd-callback"
+AGENT_CHANNEL = "Local/{ext}@ccserver-acd-agent"  # rings the agent as CCSERVER_AGENT_DIAL says
+NOT_ANSWERED = {"NOANSWER": "ring no answer", "BUSY": "agent busy", "CHANUNAVAIL": "agent unreachable",
+                "CONGESTION": "agent unreachable"}
+CALLBACK_ORIGINATE_TIMEOUT_S = 90.0  # the dialplan's ring timeout ends the agent's ringing well before
+
+
+@dataclass(slots=True)
+class CallPlace:
+    """Where a call the ACD holds is on its switch. `uniqueid`/`channel` name the caller's channel
+    (None once a caller who asked for a callback has hung up); `agent_uniqueid` the channel ringing or
+    connecting the agent of a callback."""
+
+    call_id: str
+    switch_id: str
+    linkedid: str
+    uniqueid: str | None
+    channel: str | None
+    caller_number: str
+    callback_number: str | None = None
+    callback_offered: bool = False
+    agent_id: str | None = None
+    agent_uniqueid: str | None = None
+    state: str = "waiting"  # waiting | offered | connected | callback_pending
+
+
+class AgentNotRouted(LookupError):
+    """The ACD does not route this agent (unknown or inactive)."""
+
+
+class LiveAcd:
+    name = "acd"  # as a bus subscriber
+
+    def __init__(
+        self, *, engine: RoutingEngine, switches: SwitchGateway, store: AcdStore, journal: AcdJournal,
+        clock: Callable[[], float],
+    ) -> None:
+        self.engine = engine
+        self._switches = switches
+        self._store = store
+        self._journal = journal
+        self._clock = clock
+        self._places: dict[str, CallPlace] = {}
+        self._by_channel: dict[tuple[str, str], str] = {}  # (switch, uniqueid) -> call id
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self.offers_sent = 0
+        self.switch_errors = 0
+
+    # ---- calls, from FastAGI -------------------------------------------------------------------
+
+    def enqueue(self, place: CallPlace, call: WaitingCall) -> None:
+        """A caller joins a queue. A call an agent is talking to was transferred to a queue: that
+        conversation ends (wrap-up) and the call queues again."""
+        now = self._clock()
+        assignment = self.engine.assignment(call.call_id)
+        if assignment is not None:
+            self._journal_call("Transferred", call.call_id, from_agent=assignment.agent_id, to_queue=call.queue)
+            self._end(call.call_id, self.engine.call_left(call.call_id, now, "transferred"))
+        elif self.engine.is_waiting(call.call_id):
+            self._apply(self.engine.call_left(call.call_id, now, "queued again"))
+        self._places[call.call_id] = place
+        if place.uniqueid:
+            self._by_channel[(place.switch_id, place.uniqueid)] = call.call_id
+        self._journal_call("Queued", call.call_id, queue=call.queue, priority=call.priority,
+                           skills=dict(call.skills), language=call.language)
+        outcome = self.engine.call_arrived(call, now)
+        self._remember(call.call_id)
+        self._apply(outcome)
+
+    def place_of(self, call_id: str) -> CallPlace | None:
+        return self._places.get(call_id)
+
+    def standing(self, call_id: str) -> tuple[int, float | None] | None:
+        """(position in its queue, estimated wait in seconds) of a waiting call; None if it is not waiting."""
+        if not self.engine.is_waiting(call_id):
+            return None
+        return self.engine.position(call_id), self.engine.estimated_wait_s(call_id)
+
+    def request_callback(self, call_id: str, number: str) -> bool:
+        """The caller pressed the callback key: the call keeps its place as a callback request to `number`."""
+        place = self._places.get(call_id)
+        if place is None or not self.engine.is_waiting(call_id) or not number:
+            return False
+        self.engine.callback_requested(call_id, self._clock())
+        place.callback_number = number
+        place.state = "callback_pending"
+        self._journal_call("CallbackRequested", call_id, number=number)
+        self._remember(call_id)
+        return True
+
+    # ---- agents, from REST ---------------------------------------------------------------------
+
+    async def request_state(
+        self, agent_id: str, state: str, reason: str | None, source: str, *, extend_s: float | None = None
+    ) -> AgentStatus:
+        """ready / not_ready (reason) / logged_out, or wrap_up with `extend_s`, as an agent or supervisor
+        asks. Raises AgentNotRouted, or IllegalTransition for what the agent's state does not allow."""
+        if agent_id not in self.engine.agents:
+            raise AgentNotRouted(agent_id)
+        now = self._clock()
+        merged = Outcome()
+        for event in _events_for(self.engine.status(agent_id), state, reason, extend_s):
+            outcome = self.engine.agent_changed(agent_id, event, now)
+            merged.decisions += outcome.decisions
+            merged.actions += outcome.actions
+            merged.transitions += outcome.transitions
+        self._apply(merged, source=source)
+        await self._store.flush()
+        return self.engine.status(agent_id)
+
+    # ---- the switch's events, from the bus -----------------------------------------------------
+
+    def offer(self, entry: TrackedEvent) -> None:
+        if entry.name not in ("DialEnd", "Hangup"):
+            return
+        uniqueid = entry.headers.get("Uniqueid")
+        call_id = self._by_channel.get((entry.switch_id, str(uniqueid)))
+        if call_id is None:
+            return
+        now = self._clock()
+        if entry.name == "DialEnd":
+            self._dial_ended(call_id, str(entry.headers.get("DialStatus", "")), now)
+        else:
+            self._hung_up(call_id, entry.switch_id, str(uniqueid), now)
+
+    def _dial_ended(self, call_id: str, status: str, now: float) -> None:
+        place = self._places.get(call_id)
+        if place is None or place.state != "offered" or place.agent_uniqueid is not None:
+            return
+        if status == "ANSWER":
+            self._answered(call_id, now)
+        elif status in NOT_ANSWERED:
+            self._apply(self.engine.offer_failed(call_id, now, NOT_ANSWERED[status]))
+        # CANCEL: the caller hung up while it rang; their Hangup follows
+
+    def _answered(self, call_id: str, now: float) -> None:
+        place = self._places[call_id]
+        assignment = self.engine.assignment(call_id)
+        self._apply(self.engine.offer_answered(call_id, now))
+        place.state = "connected"
+        waited = None if assignment is None else now - assignment.call.enqueued_at
+        self._journal_call("Answered", call_id, agent_id=place.agent_id, waited_s=waited)
+        self._remember(call_id)
+
+    def _hung_up(self, call_id: str, switch_id: str, uniqueid: str, now: float) -> None:
+        place = self._places.get(call_id)
+        del self._by_channel[(switch_id, uniqueid)]
+        if place is None:
+            return
+        if uniqueid == place.uniqueid:
+            place.uniqueid = place.channel = None
+        if place.state == "callback_pending":
+            return  # the caller hung up after asking for the callback: the request keeps its place
+        if place.state == "offered" and place.agent_uniqueid is not None and uniqueid != place.agent_uniqueid:
+            return  # a callback's agent is ringing; the customer's old channel does not matter
+        self._end(call_id, self.engine.call_left(call_id, now, "abandoned"))
+
+    def _end(self, call_id: str, outcome: Outcome) -> None:
+        assignment_ended = any(t.call_id == call_id and t.from_state == "on_call" for t in outcome.transitions)
+        if assignment_ended:
+            self._journal_call("Ended", call_id)
+        self._apply(outcome)
+        self._forget(call_id)
+
+    # ---- carrying out an outcome ---------------------------------------------------------------
+
+    def apply_outcome(self, outcome: Outcome, *, source: str = "system") -> None:
+        """Carry out what the engine decided outside a call event (configuration changes)."""
+        self._apply(outcome, source=source)
+
+    def _apply(self, outcome: Outcome, *, source: str = "system") -> None:
+        for action in outcome.actions:
+            self._act(action)
+        self._store.decisions(outcome.decisions, self._switch_of)
+        self._store.transitions(outcome.transitions, source)
+        self._wake.set()
+
+    def _act(self, action: Any) -> None:
+        match action:
+            case OfferCall():
+                self._offer(action)
+            case Requeued(call_id=call_id, agent_id=agent_id, reason=reason):
+                place = self._places.get(call_id)
+                if place is not None:
+                    place.state = "callback_pending" if place.callback_number else "waiting"
+                    place.agent_id = place.agent_uniqueid = None
+                self._journal_call("Requeued", call_id, agent_id=agent_id, reason=reason)
+                self._remember(call_id)
+            case Escalated(call_id=call_id, step=step, description=description):
+                self._journal_call("Escalated", call_id, step=step, description=description)
+                self._remember(call_id)
+            case Overflowed(call_id=call_id, from_queue=source, to_queue=target, reason=reason):
+                self._journal_call("Overflowed", call_id, from_queue=source, to_queue=target, reason=reason)
+                self._remember(call_id)
+            case OfferCallback(call_id=call_id):
+                place = self._places.get(call_id)
+                if place is not None and place.channel and not place.callback_offered:
+                    place.callback_offered = True  # the next announcement (now) offers it
+                    self._redirect(call_id, place, HOLD_CONTEXT, "t")
+            case SendToVoicemail(call_id=call_id, reason=reason):
+                place = self._places.get(call_id)
+                self._journal_call("Voicemail", call_id, reason=reason)
+                if place is not None and place.channel:
+                    self._redirect(call_id, place, HOLD_CONTEXT, "voicemail")
+                self._forget(call_id)
+            case CallLeft(call_id=call_id, queue=queue, waited_s=waited, reason=reason):
+                self._journal_call("Left", call_id, queue=queue, waited_s=waited, reason=reason)
+            case Announce():
+                pass  # the dialplan times announcements (CCSERVER_ANNOUNCE_EVERY); `acd/announce` speaks them
+
+    def _offer(self, offer: OfferCall) -> None:
+        place = self._places.get(offer.call_id)
+        if place is None:  # cannot happen: every call the engine holds has a place
+            log.error("ACD: offer of unknown call %s", offer.call_id)
+            return
+        place.state, place.agent_id = "offered", offer.agent_id
+        self.offers_sent += 1
+        self._journal_call("Offered", offer.call_id, agent_id=offer.agent_id, extension=offer.extension,
+                           queue=offer.queue, callback=offer.callback)
+        self._remember(offer.call_id)
+        if place.callback_number and place.channel is None:
+            place.agent_uniqueid = f"ccserver-cb-{uuid.uuid4().hex[:20]}"
+            self._by_channel[(place.switch_id, place.agent_uniqueid)] = offer.call_id
+            self._spawn(self._call_back(offer, place, place.agent_uniqueid))
+        else:
+            self._redirect(offer.call_id, place, OFFER_CONTEXT, offer.extension)
+
+    def _redirect(self, call_id: str, place: CallPlace, context: str, exten: str) -> None:
+        channel = place.channel
+        if channel is None:
+            return
+        self._spawn(self._send_redirect(call_id, place.switch_id, channel, context, exten))
+
+    async def _send_redirect(self, call_id: str, switch_id: str, channel: str, context: str, exten: str) -> None:
+        try:
+            await self._switches.redirect(switch_id, channel, context, exten)
+        except AmiActionFailed as exc:  # the channel is gone: its Hangup event ends the call here
+            log.info("ACD: redirect of %s to %s,%s refused: %s", channel, context, exten, exc)
+        except SwitchUnavailable as exc:
+            self.switch_errors += 1
+            log.warning("ACD: cannot reach switch %s to redirect %s: %s", switch_id, channel, exc)
+            if context == OFFER_CONTEXT and self._ringing(call_id):
+                self._apply(self.engine.offer_failed(call_id, self._clock(), "switch unreachable"))
+
+    async def _call_back(self, offer: OfferCall, place: CallPlace, agent_uniqueid: str) -> None:
+        fields = {
+            "Channel": AGENT_CHANNEL.format(ext=offer.extension), "Context": CALLBACK_CONTEXT,
+            "Exten": place.callback_number or "", "Priority": "1", "ChannelId": agent_uniqueid,
+            "CallerID": f'"Callback {offer.queue}" <{place.callback_number}>',
+            "Timeout": str(int(CALLBACK_ORIGINATE_TIMEOUT_S * 1000)),
+            "Variable": f"CCSERVER_ACD_CALL={offer.call_id}",
+        }
+        try:
+            reply = await self._switches.originate(place.switch_id, fields, timeout=CALLBACK_ORIGINATE_TIMEOUT_S + 5)
+        except (SwitchUnavailable, AmiActionFailed) as exc:
+            self.switch_errors += 1
+            reply = {"Response": "Failure", "Reason": str(exc)}
+        if not self._ringing(offer.call_id):
+            return
+        if reply.get("Response") == "Success":
+            self._answered(offer.call_id, self._clock())
+        else:
+            self._by_channel.pop((place.switch_id, agent_uniqueid), None)
+            self._apply(self.engine.offer_failed(offer.call_id, self._clock(), "callback: the agent did not answer"))
+
+    def _ringing(self, call_id: str) -> bool:
+        assignment = self.engine.assignment(call_id)
+        return assignment is not None and assignment.answered_at is None
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ---- records -------------------------------------------------------------------------------
+
+    def _remember(self, call_id: str) -> None:
+        """The held call's row follows the engine's view of it."""
+        place, call = self._places.get(call_id), self.engine.call(call_id)
+        if place is None or call is None:
+            return
+        self._store.put(HeldCall(
+            call_id=call_id, switch_id=place.switch_id, uniqueid=place.uniqueid, channel=place.channel,
+            queue=call.queue, priority=call.priority, skills=dict(call.skills), language=call.language,
+            enqueued_at=call.enqueued_at, queue_entered_at=call.queue_entered_at, step=call.step,
+            callback=call.callback, callback_number=place.callback_number, state=place.state,
+            agent_id=place.agent_id,
+        ))
+
+    def _forget(self, call_id: str) -> None:
+        place = self._places.pop(call_id, None)
+        if place is not None:
+            for uniqueid in (place.uniqueid, place.agent_uniqueid):
+                if uniqueid:
+                    self._by_channel.pop((place.switch_id, uniqueid), None)
+            self._store.drop(call_id)
+
+    def _journal_call(self, kind: str, call_id: str, **detail: Any) -> None:
+        place = self._places.get(call_id)
+        if place is not None:
+            self._journal.publish(kind, switch_id=place.switch_id, linkedid=place.linkedid, uniqueid=place.uniqueid,
+                                  **detail)
+
+    def _switch_of(self, call_id: str) -> str | None:
+        place = self._places.get(call_id)
+        return None if place is None else place.switch_id
+
+    # ---- timers --------------------------------------------------------------------------------
+
+    async def run_timers(self) -> None:
+        """Wrap-ups that end, escalation steps and max waits, when they are due (supervised task)."""
+        while True:
+            due = self.engine.next_due()
+            delay = 1.0 if due is None else min(max(due - self._clock(), 0.0), 1.0)
+            try:
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            due = self.engine.next_due()
+            if due is not None and due <= self._clock():
+                outcome = self.engine.tick(self._clock())
+                for left in [a for a in outcome.actions if isinstance(a, CallLeft)]:
+                    self._forget(left.call_id)
+                self._apply(outcome)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def _events_for(status: AgentStatus, state: str, reason: str | None, extend_s: float | None) -> list[AgentEvent]:
+    logged_out = status.state == "logged_out"
+    if state == "ready":
+        return [Login(ready=True)] if logged_out else [Ready()]
+    if state == "not_ready":
+        return [Login(ready=False), NotReady(reason or "")] if logged_out else [NotReady(reason or "")]
+    if state == "logged_out":
+        return [Logout()]
+    if state == "wrap_up":
+        return [ExtendWrapup(extend_s or 0.0)] if extend_s else [EndWrapupEarly()]
+    raise ValueError(f"unknown agent state {state!r}")

@@ -1,0 +1,134 @@
+"""The ACD as `ccserver serve` runs it: configuration and agents' states loaded from PostgreSQL, the
+live engine on the event bus, its store, timers, and a watch on the configuration (REST, `acd load`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ccserver.acd.agi import AcdAgi
+from ccserver.acd.journal import AcdJournal
+from ccserver.acd.live import LiveAcd
+from ccserver.acd.store import AcdStore
+from ccserver.backbone import Backbone
+from ccserver.crm.acd_config import list_reasons
+from ccserver.crm.routing_snapshot import configured_snapshot
+from ccserver.routing import Logout, RoutingEngine, Snapshot
+from ccserver.routing.agent_states import Transition
+from ccserver.routing.model import AgentStatus
+from ccserver.supervisor import Supervisor
+
+log = logging.getLogger(__name__)
+
+CONFIG_POLL_S = 5.0
+ON_A_CALL_AT_RESTART = "on a call when ccserver restarted"
+
+
+class Acd:
+    def __init__(
+        self, *, backbone: Backbone, sessions: Callable[[], AsyncSession], clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self.store = AcdStore(sessions)
+        journal = AcdJournal(bus=backbone.bus, ids=backbone.ids, clock=lambda: datetime.now(UTC))
+        self.live = LiveAcd(
+            engine=RoutingEngine(queues=()), switches=backbone.gateway(), store=self.store, journal=journal,
+            clock=clock,
+        )
+        backbone.bus.subscribe(self.live)
+        self.agi = AcdAgi(self.live, switch_ids=list(backbone.switches), normalise_phone=backbone.normalise_phone,
+                          clock=clock)
+        self._config_changed = asyncio.Event()
+        self.loaded = False
+
+    async def start(self, supervisor: Supervisor) -> None:
+        try:
+            await self._load()
+        except Exception as exc:  # no database yet: the config watch loads it when it can
+            log.warning("ACD: configuration not loaded at start (%s); retrying", exc)
+        supervisor.start("acd-store", self.store.run)
+        supervisor.start("acd-timers", self.live.run_timers)
+        supervisor.start("acd-config", self._watch_config)
+
+    async def request_state(
+        self, agent_id: str, state: str, reason: str | None, source: str, *, extend_s: float | None = None
+    ) -> AgentStatus:
+        return await self.live.request_state(agent_id, state, reason, source, extend_s=extend_s)
+
+    def config_changed(self) -> None:
+        """Queues, agents or reason codes changed (REST): reload them now rather than at the next poll."""
+        self._config_changed.set()
+
+    async def _load(self) -> None:
+        """The engine from the database: queues, active agents and their recorded states. An agent the
+        database has reserved or on a call lost that call's tracking with the old process: reserved and
+        wrap-up become ready, on-call not ready (the agent says when they are free)."""
+        now = self._clock()
+        async with self._sessions() as session:
+            snapshot = await configured_snapshot(session=session)
+            reasons = [r.code for r in await list_reasons(session=session)]
+        statuses, changes = [], []
+        for status in snapshot.statuses:
+            settled = _settled_at_restart(status, now)
+            statuses.append(settled)
+            if settled.state != status.state:
+                changes.append(Transition(status.agent_id, status.state, settled.state, now, settled.reason))
+        engine = RoutingEngine.from_snapshot(replace(snapshot, statuses=tuple(statuses)), now, reason_codes=reasons)
+        self.live.engine = engine
+        self.store.transitions(changes, "system")
+        self.loaded = True
+        log.info("ACD: %d queues, %d agents (%d logged in)", len(snapshot.queues), len(snapshot.agents),
+                 sum(s.state != "logged_out" for s in statuses))
+
+    async def _watch_config(self) -> None:
+        while True:
+            try:
+                async with asyncio.timeout(CONFIG_POLL_S):
+                    await self._config_changed.wait()
+            except TimeoutError:
+                pass
+            self._config_changed.clear()
+            try:
+                if not self.loaded:
+                    await self._load()
+                else:
+                    await self._refresh()
+            except Exception as exc:
+                log.warning("ACD: configuration not refreshed (%s)", exc)
+
+    async def _refresh(self) -> None:
+        async with self._sessions() as session:
+            snapshot = await configured_snapshot(session=session)
+            reasons = [r.code for r in await list_reasons(session=session)]
+        self._apply_config(snapshot, reasons)
+
+    def _apply_config(self, snapshot: Snapshot, reasons: list[str]) -> None:
+        engine, now = self.live.engine, self._clock()
+        engine.set_reason_codes(reasons)
+        if {q.name: q for q in snapshot.queues} != dict(engine.queues):
+            try:
+                self.live.apply_outcome(engine.set_queues(snapshot.queues, now))
+            except ValueError as exc:  # a queue still holding calls was removed: keep the old set
+                log.warning("ACD: queues not changed: %s", exc)
+        active = {agent.id for agent in snapshot.agents}
+        for agent in snapshot.agents:
+            if engine.agents.get(agent.id) != agent:
+                self.live.apply_outcome(engine.set_agent(agent, now))
+        for agent_id in set(engine.agents) - active:  # deactivated or deleted: no more calls
+            if engine.status(agent_id).state != "logged_out":
+                self.live.apply_outcome(engine.agent_changed(agent_id, Logout("deactivated"), now))
+
+
+def _settled_at_restart(status: AgentStatus, now: float) -> AgentStatus:
+    if status.state in ("reserved", "wrap_up"):
+        return replace(status, state="ready", reason="ready", since=now, idle_since=now)
+    if status.state == "on_call":
+        return replace(status, state="not_ready", reason=ON_A_CALL_AT_RESTART, since=now)
+    return status
