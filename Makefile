@@ -49,7 +49,8 @@ demo: bootstrap
 	    echo "createdb -h 127.0.0.1 -U postgres $(DEMO_DB)"; \
 	    createdb -h 127.0.0.1 -U postgres $(DEMO_DB); \
 	fi; \
-	export CCSERVER_DATABASE_URL='$(DEMO_DATABASE_URL)' CCSERVER_AMI_URL="$$ami_url"; \
+	export CCSERVER_DATABASE_URL='$(DEMO_DATABASE_URL)' CCSERVER_AMI_URL="$$ami_url" \
+	       CCSERVER_OUTBOUND_DIAL='Local/{number}@sim-customer'; \
 	echo "ccserver migrate"; \
 	$(CCSERVER) migrate; \
 	echo "python -m ccserver.demo"; \

@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
+from ccserver.crm.acd_file import load_acd, read_acd_file
 from ccserver.crm.apikeys import Role, create_api_key
 from ccserver.crm.customers import PhoneInput, create_customer
 from ccserver.crm.database import session_factory
@@ -24,10 +26,13 @@ CUSTOMERS = [
     ("Grace Hopper", "41003005", "vip", "en", "415.555.0102"),
     ("Zoë Ångström", "41004003", "standard", "en", "+44 20 7946 0958"),
 ]
-# The demo number. The IVR (dialplans/ivr/inbound.yaml) answers it; a call it hands to the ACD reaches
-# the sandbox's fallback, the callee simulator (dialplans/simulator.conf), which for 2RRTT answers after
-# RR seconds and talks TT seconds.
+# The demo number. The IVR (dialplans/ivr/inbound.yaml) answers it and hands callers to the ACD, whose
+# demo agents (dialplans/acd.yaml, 1001-1006) are the sandbox's simulated agents ([sim-agent] in
+# dialplans/simulator.conf): each rings, answers and talks as SIM_AGENT_<ext> says ("ring s,talk s").
 DEMO_NUMBER = "20210"
+ACD_FILE = Path("dialplans/acd.yaml")
+DEMO_AGENTS = {"1001": "2,14", "1002": "1,18", "1003": "3,12", "1004": "2,16", "1005": "1,20", "1006": "2,10"}
+CALLER_STAYS_S = 60
 
 
 def _keys(*steps: tuple[float, str]) -> str:
@@ -59,17 +64,34 @@ async def _load_demo_data(service: Service) -> str:
                 )
             except CrmError:
                 pass  # already loaded by an earlier demo run
+        spec, problems = read_acd_file(ACD_FILE)
+        if spec is None:
+            raise SystemExit("\n".join(str(p) for p in problems))
+        await load_acd(session=session, spec=spec)
         _, key = await create_api_key(session=session, role=Role.ADMIN, name="demo")
     return key
 
 
+async def _agents_ready(service: Service) -> None:
+    """The demo agents log in, ready, as simulated agents that answer and talk a while."""
+    switch = next(iter(service.backbone.switches.values()))
+    await service.acd.wait_loaded()
+    await switch.link.ready.wait()
+    for extension, behaviour in DEMO_AGENTS.items():
+        await switch.link.action({"Action": "Setvar", "Variable": f"SIM_AGENT_{extension}", "Value": behaviour})
+    for agent in service.acd.live.engine.agents.values():
+        if agent.extension in DEMO_AGENTS and service.acd.live.engine.status(agent.id).state == "logged_out":
+            await service.acd.request_state(agent.id, "ready", None, "supervisor")
+            log.info("demo agent %s (%s) is ready", agent.extension, agent.name)
+
+
 async def _call_stream(service: Service) -> None:
     switch = next(iter(service.backbone.switches.values()))
-    await switch.link.ready.wait()
+    await _agents_ready(service)
     for n in range(DEMO_CALLS):
         caller, keys, what = DEMO_WALKS[n % len(DEMO_WALKS)]
         await switch.link.action({
-            "Action": "Originate", "Channel": "Local/25@sim-ivr-caller", "Context": "from-pstn",
+            "Action": "Originate", "Channel": f"Local/{CALLER_STAYS_S}@sim-ivr-caller", "Context": "from-pstn",
             "Exten": DEMO_NUMBER, "Priority": "1", "CallerID": f"<{caller}>",
             "Variable": f"CCSERVER_FALLBACK_TIMEOUT=15,CALLER_DTMF={keys}",
         })
@@ -86,12 +108,17 @@ async def _main(settings: Settings) -> None:
     print(f"""
 ccserver demo
   API docs     {base}/docs
-  demo number  {DEMO_NUMBER}: the IVR answers with a bilingual menu; {DEMO_CALLS} scripted callers walk it
+  demo number  {DEMO_NUMBER}: the IVR answers with a bilingual menu; {DEMO_CALLS} scripted callers walk it,
+               then wait in the ACD's queues for the six demo agents (dialplans/acd.yaml)
+  wallboard    curl -H 'Authorization: Bearer {key}' {base}/api/v1/wallboard
+               stream: ws://{host}:{port}/ws/wallboard?key={key}
+  agents       curl -H 'Authorization: Bearer {key}' {base}/api/v1/agents
+  routing      curl -H 'Authorization: Bearer {key}' {base}/api/v1/calls/<id>/routing   (why that agent)
   calls        curl -H 'Authorization: Bearer {key}' {base}/api/v1/calls
   one call     curl -H 'Authorization: Bearer {key}' {base}/api/v1/calls/<id>   (ivr_path, ivr_sessions)
   customers    curl -H 'Authorization: Bearer {key}' '{base}/api/v1/customers?phone=415-555-0100'
   health       {base}/healthz  {base}/readyz  {base}/metrics
-  (agent desktop /agent and wallboard /wallboard come with issues 4 and 5)
+  (the agent desktop /agent and the wallboard page /wallboard come with issue 5)
 """, flush=True)
     calls = asyncio.create_task(_call_stream(service), name="demo-calls")
     try:

@@ -25,6 +25,8 @@ from ccserver.backbone import Backbone
 from ccserver.crm.agents import pjsip_agents
 from ccserver.crm.customer_dip import find_customer_for_ivr
 from ccserver.crm.database import create_engine, session_factory
+from ccserver.events.model import IvrSession
+from ccserver.ivr.commands import RoutingAttributes
 from ccserver.ivr.flow_registry import FlowRegistry
 from ccserver.ivr.recorder import IvrRecorder
 from ccserver.ivr.runner import IvrRunner
@@ -69,17 +71,23 @@ class Ivr:
             flows=self.flows, recorder=IvrRecorder(bus=backbone.bus, ids=backbone.ids, clock=_now),
             lookup=lookup, switch_ids=list(backbone.switches), normalise_phone=backbone.normalise_phone,
             clock=_now, messages_dir=settings.ivr_messages_dir,
+            callbacks=self._take_callback,
         )
         self.stats = AgiStats()
         self.server = AgiServer(*settings.agi_host_port, self._dispatch, stats=self.stats)
         self._reload_interval = settings.ivr_reload_interval
-        self._acd = acd
+        self.acd = acd
+
+    def _take_callback(self, session: IvrSession, routing: RoutingAttributes) -> None:
+        if self.acd is not None:
+            self.acd.agi.ivr_callback(session, routing)
+        # without an ACD the request stays on record as the IVR session's callback number
 
     async def _dispatch(self, agi: AgiSession) -> None:
         if not agi.path.startswith(ACD_AGI_PREFIX):
             await self.runner.handle(agi)
-        elif self._acd is not None:
-            await self._acd.agi.handle(agi)
+        elif self.acd is not None:
+            await self.acd.agi.handle(agi)
         else:  # the dialplan sends the caller to its human fallback
             log.warning("FastAGI %s: this ccserver runs no ACD", agi.path)
 

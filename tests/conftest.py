@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import asyncpg
 import httpx
 import pytest
+from acd_events import AcdEvents
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -120,3 +121,9 @@ async def api_client(test_settings: Settings, db_engine: AsyncEngine) -> AsyncIt
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://ccserver.test") as client:
         yield client
+
+
+@pytest.fixture
+def acd_events(db_engine: AsyncEngine) -> AcdEvents:
+    """Writes the ACD's journal events (queued, answered, left) for the queue figures' tests."""
+    return AcdEvents(db_engine)

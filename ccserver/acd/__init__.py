@@ -5,4 +5,5 @@
     store.py    ordered, batched writes of decisions, agent transitions and held calls
     journal.py  `ccserver.Acd*` call events on the bus
     service.py  Acd: loads configuration and agents' states, runs the above, follows config changes
+    live_view.py  what the wallboard shows of the engine: queues' waiting calls and agents by state
 """

@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 from ccserver.acd.live import CallPlace, LiveAcd
 from ccserver.asterisk.agi_session import AgiSession
-from ccserver.events.model import call_key
+from ccserver.events.model import IvrSession, call_key
+from ccserver.ivr.commands import RoutingAttributes
 from ccserver.routing import WaitingCall
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ class AcdAgi:
         language = variables.get("language") or None
         place = CallPlace(
             call_id=call_id, switch_id=switch_id, linkedid=linkedid, uniqueid=agi.uniqueid, channel=agi.channel,
-            caller_number=agi.caller_id,
+            caller_number=self._callback_number(agi) or "",
         )
         call = WaitingCall(
             call_id=call_id, queue=queue.name, enqueued_at=enqueued_at,
@@ -103,6 +104,7 @@ class AcdAgi:
             return  # being offered or connected: the redirect is on its way
         position, wait_s = standing
         queue = self._acd.engine.queues[self._acd.engine.call(call_id).queue]  # type: ignore[union-attr]
+        self._acd.announced(call_id, position, wait_s)
         pressed = ""
         if queue.announce_position:
             pressed = pressed or await agi.stream_file(f"{PROMPTS}/queue_position", CALLBACK_KEY)
@@ -123,6 +125,22 @@ class AcdAgi:
             return  # nothing to call back (no caller id) or no longer waiting: back to hold
         await agi.set_variable("CCSERVER_CALLBACK", "1")
         await agi.stream_file(f"{PROMPTS}/callback_confirmed", "")
+
+    def ivr_callback(self, session: IvrSession, routing: RoutingAttributes) -> None:
+        """The IVR took a callback request (its `callback` node): it waits in its queue for an agent."""
+        queue = self._acd.engine.queues.get(routing.queue or "")
+        if queue is None or not session.callback_number:
+            log.warning("ACD: IVR callback for %s not queued (queue %r)", session.linkedid, routing.queue)
+            return
+        call_id = str(session.call_id)
+        place = CallPlace(
+            call_id=call_id, switch_id=session.switch_id, linkedid=session.linkedid, uniqueid=None, channel=None,
+            caller_number=session.callback_number, callback_number=session.callback_number,
+        )
+        self._acd.callback_from_ivr(place, WaitingCall(
+            call_id=call_id, queue=queue.name, enqueued_at=self._clock(), priority=_priority(str(routing.priority)),
+            skills=dict(routing.skills), language=routing.language, callback=True,
+        ))
 
     def _callback_number(self, agi: AgiSession) -> str | None:
         caller = agi.caller_id.strip()

@@ -21,7 +21,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ccserver.acd.journal import AcdJournal
@@ -58,6 +58,7 @@ CALLBACK_CONTEXT = "ccserver-acd-callback"
 AGENT_CHANNEL = "Local/{ext}@ccserver-acd-agent"  # rings the agent as CCSERVER_AGENT_DIAL says
 NOT_ANSWERED = {"NOANSWER": "ring no answer", "BUSY": "agent busy", "CHANUNAVAIL": "agent unreachable",
                 "CONGESTION": "agent unreachable"}
+TRANSFERS = ("BlindTransfer", "AttendedTransfer")
 CALLBACK_ORIGINATE_TIMEOUT_S = 90.0  # the dialplan's ring timeout ends the agent's ringing well before
 
 
@@ -77,6 +78,7 @@ class CallPlace:
     callback_offered: bool = False
     agent_id: str | None = None
     agent_uniqueid: str | None = None
+    agent_switch_id: str | None = None  # the switch calling a callback's agent (another one if ours is down)
     state: str = "waiting"  # waiting | offered | connected | callback_pending
 
 
@@ -89,9 +91,10 @@ class LiveAcd:
 
     def __init__(
         self, *, engine: RoutingEngine, switches: SwitchGateway, store: AcdStore, journal: AcdJournal,
-        clock: Callable[[], float],
+        clock: Callable[[], float], outbound_dial: str = "PJSIP/{number}@carrier",
     ) -> None:
         self.engine = engine
+        self._outbound_dial = outbound_dial  # CCSERVER_OUTBOUND_DIAL: how a callback reaches the customer
         self._switches = switches
         self._store = store
         self._journal = journal
@@ -124,6 +127,30 @@ class LiveAcd:
         self._remember(call.call_id)
         self._apply(outcome)
 
+    def restore(self, place: CallPlace, call: WaitingCall) -> None:
+        """A call a previous ccserver held (acd_waiting), at its old place: still holding on the switch
+        (`place.channel`) or a callback request."""
+        now = self._clock()
+        self._places[call.call_id] = place
+        if place.uniqueid:
+            self._by_channel[(place.switch_id, place.uniqueid)] = call.call_id
+        self._journal_call("Restored", call.call_id, queue=call.queue, callback=call.callback)
+        outcome = self.engine.call_arrived(call, now)
+        self._remember(call.call_id)
+        self._apply(outcome)
+
+    def callback_from_ivr(self, place: CallPlace, call: WaitingCall) -> None:
+        """The IVR took a callback request (e.g. after hours): it waits in its queue like any callback."""
+        if self._places.get(call.call_id) is not None or not place.callback_number:
+            return
+        place.state = "callback_pending"
+        self._places[call.call_id] = place
+        self._journal_call("CallbackRequested", call.call_id, queue=call.queue, number=place.callback_number,
+                           reason="ivr")
+        outcome = self.engine.call_arrived(replace(call, callback=True), self._clock())
+        self._remember(call.call_id)
+        self._apply(outcome)
+
     def place_of(self, call_id: str) -> CallPlace | None:
         return self._places.get(call_id)
 
@@ -132,6 +159,9 @@ class LiveAcd:
         if not self.engine.is_waiting(call_id):
             return None
         return self.engine.position(call_id), self.engine.estimated_wait_s(call_id)
+
+    def announced(self, call_id: str, position: int, wait_s: float | None) -> None:
+        self._journal_call("Announced", call_id, position=position, wait_s=wait_s)
 
     def request_callback(self, call_id: str, number: str) -> bool:
         """The caller pressed the callback key: the call keeps its place as a callback request to `number`."""
@@ -168,7 +198,10 @@ class LiveAcd:
     # ---- the switch's events, from the bus -----------------------------------------------------
 
     def offer(self, entry: TrackedEvent) -> None:
-        if entry.name not in ("DialEnd", "Hangup"):
+        if entry.name in TRANSFERS:
+            self._transferred(entry)
+            return
+        if entry.name not in ("DialEnd", "Hangup", "ccserver.LegGone"):
             return
         uniqueid = entry.headers.get("Uniqueid")
         call_id = self._by_channel.get((entry.switch_id, str(uniqueid)))
@@ -177,8 +210,26 @@ class LiveAcd:
         now = self._clock()
         if entry.name == "DialEnd":
             self._dial_ended(call_id, str(entry.headers.get("DialStatus", "")), now)
-        else:
+        elif entry.name == "Hangup":
             self._hung_up(call_id, entry.switch_id, str(uniqueid), now)
+        else:
+            self._channel_lost(call_id, entry.switch_id, str(uniqueid), now)
+
+    def _transferred(self, entry: TrackedEvent) -> None:
+        """The agent transferred the caller (blind or attended): the agent's part is over (wrap-up).
+        A transfer to a queue brings the caller back through `acd/enqueue` ([ccserver-transfer])."""
+        headers = entry.headers
+        call_id = self._by_channel.get((entry.switch_id, str(headers.get("TransfereeUniqueid"))))
+        place = None if call_id is None else self._places.get(call_id)
+        if call_id is None or place is None or place.state != "connected" or headers.get("Result") != "Success":
+            return
+        if entry.name == "BlindTransfer":
+            target = f"{headers.get('Extension', '')}@{headers.get('Context', '')}"
+        else:
+            target = str(headers.get("TransferTargetChannel") or headers.get("DestApp") or "")
+        self._journal_call("Transferred", call_id, how=entry.name.removesuffix("Transfer").lower(),
+                           from_agent=place.agent_id, to=target)
+        self._end(call_id, self.engine.call_ended(call_id, self._clock()))
 
     def _dial_ended(self, call_id: str, status: str, now: float) -> None:
         place = self._places.get(call_id)
@@ -196,7 +247,8 @@ class LiveAcd:
         self._apply(self.engine.offer_answered(call_id, now))
         place.state = "connected"
         waited = None if assignment is None else now - assignment.call.enqueued_at
-        self._journal_call("Answered", call_id, agent_id=place.agent_id, waited_s=waited)
+        queue = None if assignment is None else assignment.call.queue
+        self._journal_call("Answered", call_id, agent_id=place.agent_id, queue=queue, waited_s=waited)
         self._remember(call_id)
 
     def _hung_up(self, call_id: str, switch_id: str, uniqueid: str, now: float) -> None:
@@ -204,13 +256,35 @@ class LiveAcd:
         del self._by_channel[(switch_id, uniqueid)]
         if place is None:
             return
+        if uniqueid == place.agent_uniqueid:  # the agent's side of a callback
+            if place.state == "connected":
+                self._end(call_id, self.engine.call_ended(call_id, now))
+            return  # still ringing: the Originate's reply says how it went
         if uniqueid == place.uniqueid:
             place.uniqueid = place.channel = None
-        if place.state == "callback_pending":
+        if place.state == "callback_pending" or place.agent_uniqueid is not None:
             return  # the caller hung up after asking for the callback: the request keeps its place
-        if place.state == "offered" and place.agent_uniqueid is not None and uniqueid != place.agent_uniqueid:
-            return  # a callback's agent is ringing; the customer's old channel does not matter
         self._end(call_id, self.engine.call_left(call_id, now, "abandoned"))
+
+    def _channel_lost(self, call_id: str, switch_id: str, uniqueid: str, now: float) -> None:
+        """The caller's channel vanished with no hangup: its switch restarted or died. A caller who was
+        waiting (or being offered) did not choose to leave: they are called back, at their old place."""
+        place = self._places.get(call_id)
+        call = self.engine.call(call_id)
+        if place is None or call is None or uniqueid != place.uniqueid or place.state not in ("waiting", "offered"):
+            self._hung_up(call_id, switch_id, uniqueid, now)
+            return
+        del self._by_channel[(switch_id, uniqueid)]
+        place.uniqueid = place.channel = None
+        self._apply(self.engine.call_left(call_id, now, "switch lost"))
+        if not place.caller_number:  # nobody to call back
+            self._forget(call_id)
+            return
+        place.callback_number, place.state, place.agent_id = place.caller_number, "callback_pending", None
+        self._journal_call("CallbackRequested", call_id, number=place.callback_number, reason="switch lost")
+        outcome = self.engine.call_arrived(replace(call, callback=True), now)
+        self._remember(call_id)
+        self._apply(outcome)
 
     def _end(self, call_id: str, outcome: Outcome) -> None:
         assignment_ended = any(t.call_id == call_id and t.from_state == "on_call" for t in outcome.transitions)
@@ -240,7 +314,7 @@ class LiveAcd:
                 place = self._places.get(call_id)
                 if place is not None:
                     place.state = "callback_pending" if place.callback_number else "waiting"
-                    place.agent_id = place.agent_uniqueid = None
+                    place.agent_id = place.agent_uniqueid = place.agent_switch_id = None
                 self._journal_call("Requeued", call_id, agent_id=agent_id, reason=reason)
                 self._remember(call_id)
             case Escalated(call_id=call_id, step=step, description=description):
@@ -277,8 +351,11 @@ class LiveAcd:
         self._remember(offer.call_id)
         if place.callback_number and place.channel is None:
             place.agent_uniqueid = f"ccserver-cb-{uuid.uuid4().hex[:20]}"
-            self._by_channel[(place.switch_id, place.agent_uniqueid)] = offer.call_id
-            self._spawn(self._call_back(offer, place, place.agent_uniqueid))
+            place.agent_switch_id = place.switch_id
+            if not self._switches.is_ready(place.switch_id):
+                place.agent_switch_id = next(iter(self._switches.ready_switch_ids()), place.switch_id)
+            self._by_channel[(place.agent_switch_id, place.agent_uniqueid)] = offer.call_id
+            self._spawn(self._call_back(offer, place, place.agent_switch_id, place.agent_uniqueid))
         else:
             self._redirect(offer.call_id, place, OFFER_CONTEXT, offer.extension)
 
@@ -299,16 +376,17 @@ class LiveAcd:
             if context == OFFER_CONTEXT and self._ringing(call_id):
                 self._apply(self.engine.offer_failed(call_id, self._clock(), "switch unreachable"))
 
-    async def _call_back(self, offer: OfferCall, place: CallPlace, agent_uniqueid: str) -> None:
+    async def _call_back(self, offer: OfferCall, place: CallPlace, switch_id: str, agent_uniqueid: str) -> None:
         fields = {
             "Channel": AGENT_CHANNEL.format(ext=offer.extension), "Context": CALLBACK_CONTEXT,
             "Exten": place.callback_number or "", "Priority": "1", "ChannelId": agent_uniqueid,
             "CallerID": f'"Callback {offer.queue}" <{place.callback_number}>',
             "Timeout": str(int(CALLBACK_ORIGINATE_TIMEOUT_S * 1000)),
-            "Variable": f"CCSERVER_ACD_CALL={offer.call_id}",
+            "Variable": f"CCSERVER_ACD_CALL={offer.call_id},"
+                        f"CCSERVER_OUTBOUND={self._outbound_dial.replace('{number}', place.callback_number or '')}",
         }
         try:
-            reply = await self._switches.originate(place.switch_id, fields, timeout=CALLBACK_ORIGINATE_TIMEOUT_S + 5)
+            reply = await self._switches.originate(switch_id, fields, timeout=CALLBACK_ORIGINATE_TIMEOUT_S + 5)
         except (SwitchUnavailable, AmiActionFailed) as exc:
             self.switch_errors += 1
             reply = {"Response": "Failure", "Reason": str(exc)}
@@ -317,7 +395,7 @@ class LiveAcd:
         if reply.get("Response") == "Success":
             self._answered(offer.call_id, self._clock())
         else:
-            self._by_channel.pop((place.switch_id, agent_uniqueid), None)
+            self._by_channel.pop((switch_id, agent_uniqueid), None)
             self._apply(self.engine.offer_failed(offer.call_id, self._clock(), "callback: the agent did not answer"))
 
     def _ringing(self, call_id: str) -> bool:
@@ -340,16 +418,18 @@ class LiveAcd:
             call_id=call_id, switch_id=place.switch_id, uniqueid=place.uniqueid, channel=place.channel,
             queue=call.queue, priority=call.priority, skills=dict(call.skills), language=call.language,
             enqueued_at=call.enqueued_at, queue_entered_at=call.queue_entered_at, step=call.step,
-            callback=call.callback, callback_number=place.callback_number, state=place.state,
+            callback=call.callback, callback_number=place.callback_number or place.caller_number or None,
+            state=place.state,
             agent_id=place.agent_id,
         ))
 
     def _forget(self, call_id: str) -> None:
         place = self._places.pop(call_id, None)
         if place is not None:
-            for uniqueid in (place.uniqueid, place.agent_uniqueid):
-                if uniqueid:
-                    self._by_channel.pop((place.switch_id, uniqueid), None)
+            if place.uniqueid:
+                self._by_channel.pop((place.switch_id, place.uniqueid), None)
+            if place.agent_uniqueid:
+                self._by_channel.pop((place.agent_switch_id or place.switch_id, place.agent_uniqueid), None)
             self._store.drop(call_id)
 
     def _journal_call(self, kind: str, call_id: str, **detail: Any) -> None:

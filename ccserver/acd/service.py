@@ -4,6 +4,7 @@ live engine on the event bus, its store, timers, and a watch on the configuratio
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -14,12 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ccserver.acd.agi import AcdAgi
 from ccserver.acd.journal import AcdJournal
-from ccserver.acd.live import LiveAcd
+from ccserver.acd.live import CallPlace, LiveAcd
+from ccserver.acd.live_view import LiveWallboard, live_wallboard
 from ccserver.acd.store import AcdStore
 from ccserver.backbone import Backbone
+from ccserver.crm import acd_rows
 from ccserver.crm.acd_config import list_reasons
 from ccserver.crm.routing_snapshot import configured_snapshot
-from ccserver.routing import Logout, RoutingEngine, Snapshot
+from ccserver.routing import Logout, RoutingEngine, Snapshot, WaitingCall
 from ccserver.routing.agent_states import Transition
 from ccserver.routing.model import AgentStatus
 from ccserver.supervisor import Supervisor
@@ -27,6 +30,7 @@ from ccserver.supervisor import Supervisor
 log = logging.getLogger(__name__)
 
 CONFIG_POLL_S = 5.0
+RESYNC_WAIT_S = 15.0  # how long restoring held calls waits for the switches' resync
 ON_A_CALL_AT_RESTART = "on a call when ccserver restarted"
 
 
@@ -34,19 +38,22 @@ class Acd:
     def __init__(
         self, *, backbone: Backbone, sessions: Callable[[], AsyncSession], clock: Callable[[], float] = time.time,
     ) -> None:
+        settings = backbone.settings
+        self._backbone = backbone
         self._sessions = sessions
         self._clock = clock
         self.store = AcdStore(sessions)
         journal = AcdJournal(bus=backbone.bus, ids=backbone.ids, clock=lambda: datetime.now(UTC))
         self.live = LiveAcd(
             engine=RoutingEngine(queues=()), switches=backbone.gateway(), store=self.store, journal=journal,
-            clock=clock,
+            clock=clock, outbound_dial=settings.outbound_dial,
         )
         backbone.bus.subscribe(self.live)
         self.agi = AcdAgi(self.live, switch_ids=list(backbone.switches), normalise_phone=backbone.normalise_phone,
                           clock=clock)
         self._config_changed = asyncio.Event()
-        self.loaded = False
+        self._loaded = asyncio.Event()
+        self.restored = False
 
     async def start(self, supervisor: Supervisor) -> None:
         try:
@@ -56,6 +63,14 @@ class Acd:
         supervisor.start("acd-store", self.store.run)
         supervisor.start("acd-timers", self.live.run_timers)
         supervisor.start("acd-config", self._watch_config)
+
+    @property
+    def loaded(self) -> bool:
+        """Configuration and agents' states are loaded: the ACD routes."""
+        return self._loaded.is_set()
+
+    async def wait_loaded(self) -> None:
+        await self._loaded.wait()
 
     async def request_state(
         self, agent_id: str, state: str, reason: str | None, source: str, *, extend_s: float | None = None
@@ -83,12 +98,55 @@ class Acd:
         engine = RoutingEngine.from_snapshot(replace(snapshot, statuses=tuple(statuses)), now, reason_codes=reasons)
         self.live.engine = engine
         self.store.transitions(changes, "system")
-        self.loaded = True
+        self._loaded.set()
         log.info("ACD: %d queues, %d agents (%d logged in)", len(snapshot.queues), len(snapshot.agents),
                  sum(s.state != "logged_out" for s in statuses))
 
+    async def _restore_held(self) -> None:
+        """The calls the previous ccserver held (acd_waiting), once the switches are resynced: a caller
+        still holding on its switch waits again at its place; a callback request stays one; a waiting
+        caller whose channel is gone (the switch restarted meanwhile) is called back."""
+        with contextlib.suppress(TimeoutError):
+            await self._backbone.wait_switches_ready(RESYNC_WAIT_S)
+        async with self._sessions() as session:
+            held = await acd_rows.load_held(session)
+        restored = 0
+        for call, linkedid in held:
+            if self.live.place_of(call.call_id) is not None:
+                continue  # already queued again by its caller's announcement
+            alive = call.uniqueid is not None and self._channel_alive(call.switch_id, call.uniqueid)
+            callback = call.callback or not alive
+            if call.state == "connected" or call.queue not in self.live.engine.queues or (
+                    callback and not call.callback_number):
+                self.store.drop(call.call_id)
+                continue
+            place = CallPlace(
+                call_id=call.call_id, switch_id=call.switch_id, linkedid=linkedid or call.uniqueid or call.call_id,
+                uniqueid=call.uniqueid if alive else None, channel=call.channel if alive else None,
+                caller_number=call.callback_number or "", callback_number=call.callback_number if callback else None,
+                state="callback_pending" if callback else "waiting",
+            )
+            self.live.restore(place, WaitingCall(
+                call_id=call.call_id, queue=call.queue, enqueued_at=call.enqueued_at, priority=call.priority,
+                skills=call.skills, language=call.language, callback=callback,
+                queue_entered_at=call.queue_entered_at, step=call.step,
+            ))
+            restored += 1
+        self.restored = True
+        if held:
+            log.info("ACD: %d of %d held calls restored", restored, len(held))
+
+    def _channel_alive(self, switch_id: str, uniqueid: str) -> bool:
+        switch = self._backbone.switches.get(switch_id)
+        return switch is not None and switch.link.ready.is_set() and uniqueid in switch.ingest.tracker.legs
+
     async def _watch_config(self) -> None:
         while True:
+            if self.loaded and not self.restored:
+                try:
+                    await self._restore_held()
+                except Exception as exc:
+                    log.warning("ACD: held calls not restored yet (%s)", exc)
             try:
                 async with asyncio.timeout(CONFIG_POLL_S):
                     await self._config_changed.wait()
@@ -124,6 +182,10 @@ class Acd:
         for agent_id in set(engine.agents) - active:  # deactivated or deleted: no more calls
             if engine.status(agent_id).state != "logged_out":
                 self.live.apply_outcome(engine.agent_changed(agent_id, Logout("deactivated"), now))
+
+    def wallboard(self) -> LiveWallboard:
+        """Queues and logged-in agents now, by this ACD's clock (the wallboard's live figures)."""
+        return live_wallboard(self.live.engine, self._clock())
 
 
 def _settled_at_restart(status: AgentStatus, now: float) -> AgentStatus:

@@ -11,7 +11,8 @@ from ccserver.api.deps import AppContext, LiveAcdDesk
 from ccserver.api.metrics import HttpMetrics, MetricsMiddleware
 from ccserver.api.problems import install_problem_handlers
 from ccserver.api.readiness import DatabaseReadiness, Readiness
-from ccserver.api.routes import acd, admin, agent_states, agents, calls, customers, health, queues, routing
+from ccserver.api.routes import acd, admin, agent_states, agents, calls, customers, health, queues, routing, wallboard
+from ccserver.api.wallboard_feed import WallboardFeed
 from ccserver.asterisk.gateway import SwitchGateway
 from ccserver.asterisk.pjsip_agents import AgentProvisioner
 from ccserver.crm.database import session_factory
@@ -31,7 +32,8 @@ def create_app(
     """The FastAPI app. `readiness` defaults to a database-only check; `metrics_registry` (served at
     /metrics, and where the HTTP metrics are registered) defaults to a fresh registry. `provisioner`
     writes agents' PJSIP endpoints when agents change; without one, agent changes say it was skipped.
-    `live_acd` is the running ACD: agents' state changes go through it, and it hears of configuration writes."""
+    `live_acd` is the running ACD: agents' state changes go through it, it hears of configuration writes,
+    and the wallboard shows it."""
     registry = metrics_registry if metrics_registry is not None else CollectorRegistry()
     app = FastAPI(
         title="ccserver",
@@ -47,8 +49,10 @@ def create_app(
         provisioner=provisioner,
         acd=live_acd,
     )
+    app.state.wallboard = WallboardFeed(acd=live_acd, sessions=app.state.context.sessions)
     install_problem_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))
-    for module in (health, customers, calls, admin, agents, agent_states, queues, acd, routing):
+    # wallboard before queues: its /api/v1/queues/{name}/stats is its own, whatever queues adds later
+    for module in (health, customers, calls, admin, agents, agent_states, wallboard, queues, acd, routing):
         app.include_router(module.router)
     return app

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ccserver.acd.live_view import LiveWallboard
 from ccserver.api.readiness import Readiness
 from ccserver.asterisk.gateway import SwitchGateway
 from ccserver.asterisk.pjsip_agents import AgentProvisioner
@@ -26,6 +27,10 @@ class LiveAcdDesk(Protocol):
     async def request_state(
         self, agent_id: str, state: str, reason: str | None, source: str, *, extend_s: float | None = None
     ) -> object: ...
+
+    def wallboard(self) -> LiveWallboard:
+        """Queues and logged-in agents now, by the ACD's clock (ccserver/acd/live_view.py)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

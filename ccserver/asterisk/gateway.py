@@ -29,6 +29,14 @@ class SwitchGateway:
     def switch_ids(self) -> list[str]:
         return sorted(self._links)
 
+    def is_ready(self, switch_id: str) -> bool:
+        """Logged in and resynced."""
+        link = self._links.get(switch_id)
+        return link is not None and link.ready.is_set()
+
+    def ready_switch_ids(self) -> list[str]:
+        return [switch_id for switch_id in sorted(self._links) if self.is_ready(switch_id)]
+
     def _link(self, switch_id: str) -> AmiLink:
         try:
             return self._links[switch_id]

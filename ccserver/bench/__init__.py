@@ -16,6 +16,7 @@ BENCHES: dict[str, str] = {
     "ingest": "ccserver.bench.ingest:ingest_bench",
     "agi": "ccserver.bench.agi:agi_bench",
     "routing": "ccserver.bench.routing:routing_bench",
+    "ring": "ccserver.bench.ring:ring_bench",  # needs the sandbox
 }
 
 

@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ccserver.crm.tables import acd_waiting, agent_state_log, agent_states, routing_decisions
+from ccserver.crm.tables import acd_waiting, agent_state_log, agent_states, calls, routing_decisions
 from ccserver.routing.agent_states import Transition
 from ccserver.routing.decisions import Decision
 
@@ -108,3 +108,24 @@ async def put_held(session: AsyncSession, call: HeldCall) -> None:
 
 async def drop_held(session: AsyncSession, call_id: str) -> None:
     await session.execute(delete(acd_waiting).where(acd_waiting.c.call_id == UUID(call_id)))
+
+
+async def load_held(session: AsyncSession) -> list[tuple[HeldCall, str | None]]:
+    """Every acd_waiting row, oldest first, with its call's linkedid when the journal has the call."""
+    query = (
+        select(acd_waiting, calls.c.linkedid)
+        .select_from(acd_waiting.outerjoin(calls, calls.c.id == acd_waiting.c.call_id))
+        .order_by(acd_waiting.c.enqueued_at)
+    )
+    held = []
+    for row in (await session.execute(query)).mappings():
+        call = HeldCall(
+            call_id=str(row["call_id"]), switch_id=row["switch_id"], uniqueid=row["uniqueid"], channel=row["channel"],
+            queue=row["queue"], priority=row["priority"], skills=dict(row["skills"]), language=row["language"],
+            enqueued_at=row["enqueued_at"].timestamp(),
+            queue_entered_at=None if row["queue_entered_at"] is None else row["queue_entered_at"].timestamp(),
+            step=row["step"], callback=row["callback"], callback_number=row["callback_number"], state=row["state"],
+            agent_id=None if row["agent_id"] is None else str(row["agent_id"]),
+        )
+        held.append((call, row["linkedid"]))
+    return held

@@ -27,6 +27,9 @@ class EventBus:
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
 
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self._subscribers = [s for s in self._subscribers if s is not subscriber]
+
     def publish(self, entry: TrackedEvent) -> None:
         for subscriber in self._subscribers:
             try:

@@ -60,6 +60,10 @@ def routing_variables(routing: RoutingAttributes) -> dict[str, str]:
     }
 
 
+# Takes a callback the flow decided on (the ACD queues it): the session (switch, linkedid, number) and routing.
+CallbackTaker = Callable[[IvrSession, RoutingAttributes], None]
+
+
 class IvrRunner:
     def __init__(
         self,
@@ -72,8 +76,10 @@ class IvrRunner:
         clock: Callable[[], datetime],
         messages_dir: str,
         lookup_timeout: float = 2.0,
+        callbacks: CallbackTaker | None = None,
     ) -> None:
         self._flows = flows
+        self._callbacks = callbacks
         self._recorder = recorder
         self._lookup = lookup
         self._switch_ids = switch_ids
@@ -208,6 +214,8 @@ class IvrRunner:
         }
         if command.outcome == "callback":
             session.callback_number = session_caller
+            if self._callbacks is not None and session_caller:
+                self._callbacks(session, routing)
         for prompt in command.prompts:
             await agi.stream_file(f"{PROMPT_DIR}/{prompt}", "")
         if command.outcome == "fallback":

@@ -25,12 +25,11 @@ RUNTIME_FILES = frozenset({"pjsip_agents.conf"})
 # [ccserver-fallback] replaces `{did}` with the dialed number: the callee simulator gets the DID.
 SANDBOX_EXTENSIONS_CUSTOM = """\
 ; Written by `ccserver sandbox`: the fallback reaches the callee simulator instead of a real operator,
-; the ACD rings simulated agents (or a registered softphone) and calls back simulated customers.
+; the ACD rings simulated agents (or a registered softphone).
 [globals](+)
 CCSERVER_FALLBACK_DIAL = Local/{did}@sim-callee
 CCSERVER_SWITCH_ID = sandbox
 CCSERVER_AGENT_DIAL = Local/{ext}@sim-agent
-CCSERVER_CALLBACK_DIAL = Local/{number}@sim-customer
 CCSERVER_RING_TIMEOUT = 6
 """
 

@@ -33,7 +33,7 @@ async def backbone(
 ) -> AsyncIterator[Backbone]:
     settings = Settings(
         database_url=migrated_db_url, ami_url=sandbox.ami_url, spool_dir=tmp_path_factory.mktemp("spool"),
-        ami_ping_interval=1.0, default_region="US",
+        ami_ping_interval=1.0, default_region="US", outbound_dial="Local/{number}@sim-customer",
     )
     backbone = Backbone.build(settings, Metrics())
     backbone.switches["sandbox"].link.raw_tap = recording.extend

@@ -8,28 +8,38 @@ Skills and queues here are named `e2e_*` so agents other tests leave in the shar
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import shutil
+import subprocess
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+import uvicorn
+import websockets
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ccserver.acd.service import Acd
 from ccserver.api.app import create_app
 from ccserver.asterisk.ami_link import AmiLink
+from ccserver.asterisk.pjsip_agents import AgentProvisioner
 from ccserver.backbone import Backbone
 from ccserver.bench.harness import wait_until
 from ccserver.crm.acd_file import load_acd, read_acd_file
+from ccserver.crm.agents import pjsip_agents
 from ccserver.crm.database import session_factory
 from ccserver.events.model import call_key
 from ccserver.main import Ivr
+from ccserver.sandbox.paths import sandbox_paths
+from ccserver.sandbox.service import restart_asterisk
 from ccserver.supervisor import Supervisor
+from tests.e2e.switch import live_legs, place_inbound_call
 
 pytestmark = pytest.mark.sandbox
 
@@ -40,6 +50,8 @@ ACD_YAML = """
 skills:
   e2e_billing: Billing (e2e)
   e2e_tech: Technical (e2e)
+  e2e_sip: Reached over SIP (e2e)
+  lang:en: Speaks English
 not_ready_reasons:
   break: {label: Break}
   missed: {label: Missed an offered call}
@@ -59,21 +71,74 @@ queues:
     required_skills: {e2e_tech: 1}
     wrapup_s: 0
     strategy: longest_idle
+  e2e_sip:
+    required_skills: {e2e_sip: 1}
+    wrapup_s: 0
+  e2e_announce:
+    required_skills: {e2e_tech: 9}
+    announce_every_s: 10
 agents:
   "7101": {name: Ada Expert, sip_password: e2e-7101-secret, skills: {e2e_billing: 9}}
   "7102": {name: Ben Junior, sip_password: e2e-7102-secret, skills: {e2e_billing: 3}}
   "7103": {name: Cleo Tech, sip_password: e2e-7103-secret, skills: {e2e_tech: 5}}
-  "7104": {name: Dan Tech, sip_password: e2e-7104-secret, skills: {e2e_tech: 5}}
+  "7104": {name: Dan Tech, sip_password: e2e-7104-secret, skills: {e2e_tech: 5, lang:en: 9}}
+  "7105": {name: Eve Softphone, sip_password: e2e-7105-secret, skills: {e2e_sip: 5}}
 """
+
+
+# An IVR flow that takes a callback request for the e2e_tech queue at once.
+CALLBACK_FLOW = """
+flow: e2e_callback
+languages: [en]
+language: en
+start: callback
+nodes:
+  callback:
+    type: callback
+    prompt: callback_confirmed
+    queue: e2e_tech
+"""
+LINKEDID: dict[str, str] = {}  # call id -> linkedid of the callers enter_queue placed
 
 
 @dataclass
 class Env:
-    acd: Acd
+    """The switch, the database, and a ccserver ACD (which a test may restart)."""
+
     link: AmiLink
     db: asyncpg.Connection
     agents: dict[str, str]  # extension -> agent id
-    http: httpx.AsyncClient
+    backbone: Backbone
+    db_engine: AsyncEngine
+    ivr: Ivr
+    api_key: str
+    acd: Acd = field(init=False)
+    http: httpx.AsyncClient = field(init=False)
+    supervisor: Supervisor = field(init=False)
+
+    async def start_acd(self) -> None:
+        self.acd = Acd(backbone=self.backbone, sessions=session_factory(self.db_engine))
+        self.supervisor = Supervisor()
+        await self.acd.start(self.supervisor)
+        assert self.acd.loaded
+        self.ivr.acd = self.acd
+        app = create_app(settings=self.backbone.settings, engine=self.db_engine, live_acd=self.acd)
+        self.http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://ccserver",
+            headers={"Authorization": f"Bearer {self.api_key}"},
+        )
+
+    async def stop_acd(self) -> None:
+        """As a stopping ccserver does: nothing more from it, what it decided is stored."""
+        self.backbone.bus.unsubscribe(self.acd.live)
+        await self.http.aclose()
+        await self.acd.live.close()
+        await self.acd.store.flush()
+        await self.supervisor.stop()
+
+    async def restart_acd(self) -> None:
+        await self.stop_acd()
+        await self.start_acd()
 
 
 @pytest.fixture(scope="module")
@@ -88,33 +153,28 @@ async def env(
     sessions = session_factory(db_engine)
     async with sessions() as session:
         await load_acd(session=session, spec=spec)
-    acd = Acd(backbone=backbone, sessions=sessions)
-    supervisor = Supervisor()
-    await acd.start(supervisor)
-    assert acd.loaded
-    ivr = Ivr(backbone.settings.model_copy(update={"ivr_dir": PROJECT_DIR / "dialplans" / "ivr"}), backbone,
-              db_engine, acd)
+    flows = tmp_path_factory.mktemp("flows")
+    (flows / "e2e_callback.yaml").write_text(CALLBACK_FLOW)
+    ivr = Ivr(backbone.settings.model_copy(update={"ivr_dir": flows, "ivr_prompts_dir": PROJECT_DIR / "ivr_prompts"}),
+              backbone, db_engine)
+    assert ivr.flows.reload() == []
     await ivr.server.start()
     db = await asyncpg.connect(asyncpg_dsn)
     rows = await db.fetch("SELECT id, extension FROM agents WHERE extension LIKE '71__'")
-    app = create_app(settings=backbone.settings, engine=db_engine, live_acd=acd)
-    http = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://ccserver",
-        headers={"Authorization": f"Bearer {await api_key_factory('supervisor')}"},
+    env = Env(
+        link=backbone.switches["sandbox"].link, db=db, agents={r["extension"]: str(r["id"]) for r in rows},
+        backbone=backbone, db_engine=db_engine, ivr=ivr, api_key=await api_key_factory("supervisor"),
     )
-    link = backbone.switches["sandbox"].link
+    await env.start_acd()
     try:
-        yield Env(acd=acd, link=link, db=db, agents={r["extension"]: str(r["id"]) for r in rows}, http=http)
+        yield env
     finally:
-        for agent_id in [str(r["id"]) for r in rows]:
-            if acd.live.engine.status(agent_id).state != "logged_out":
-                await acd.request_state(agent_id, "logged_out", None, "supervisor")
-        await http.aclose()
+        for agent_id in env.agents.values():
+            if env.acd.live.engine.status(agent_id).state != "logged_out":
+                await env.acd.request_state(agent_id, "logged_out", None, "supervisor")
+        await env.stop_acd()
         await db.close()
         await ivr.server.close()
-        await acd.live.close()
-        await acd.store.flush()
-        await supervisor.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -143,7 +203,9 @@ async def enter_queue(
         "Variable": ",".join(variables),
     }, timeout=15)
     assert reply[-1].get("Response") == "Success", reply[-1]
-    return str(call_key("sandbox", str(reply[-1]["Uniqueid"])))
+    call_id = str(call_key("sandbox", str(reply[-1]["Uniqueid"])))
+    LINKEDID[call_id] = str(reply[-1]["Uniqueid"])
+    return call_id
 
 
 async def ready(env: Env, extension: str) -> None:
@@ -171,10 +233,11 @@ async def agent_log(env: Env, extension: str, since: float) -> list[tuple[str, s
     return [(r["from_state"], r["to_state"], r["reason"]) for r in rows]
 
 
-async def wait_events(env: Env, call_id: str, *wanted: str, timeout: float = 30) -> list[str]:
+async def wait_events(env: Env, call_id: str, *wanted: str, timeout: float = 30, times: int = 1) -> list[str]:
+    """The call's ACD events once each of `wanted` is among them (`times` times each)."""
     async def arrived() -> bool:
         events = await acd_events(env, call_id)
-        return all(w in events for w in wanted)
+        return all(events.count(w) >= times for w in wanted)
 
     await wait_until(arrived, timeout=timeout)
     return await acd_events(env, call_id)
@@ -202,6 +265,20 @@ async def test_the_best_skilled_ready_agent_takes_the_call_then_wraps_up(env: En
     routing = await env.http.get(f"/api/v1/calls/{call_id}/routing")
     assert routing.status_code == 200, routing.text
     assert routing.json()[0]["chosen_agent_id"] == env.agents["7101"]
+
+
+async def test_wrap_up_delays_the_next_offer_to_that_agent(env: Env) -> None:
+    await sim_agent(env.link, "7101", ring=1, talk=2)
+    await ready(env, "7101")
+    first = await enter_queue(env.link, "e2e_billing", stays=30)
+    await wait_events(env, first, "Answered")
+    second = await enter_queue(env.link, "e2e_billing", stays=30)  # waits: the only agent is busy
+    await wait_events(env, second, "Answered", timeout=30)
+    ended = await env.db.fetchval(
+        "SELECT occurred_at FROM call_events WHERE call_id = $1 AND event = 'ccserver.AcdEnded'", first)
+    offered = await env.db.fetchval(
+        "SELECT occurred_at FROM call_events WHERE call_id = $1 AND event = 'ccserver.AcdOffered'", second)
+    assert 2.9 <= (offered - ended).total_seconds() < 5  # e2e_billing's 3 s of wrap-up, then at once
 
 
 async def test_ring_no_answer_requeues_at_the_head_and_the_agent_goes_missed(env: Env) -> None:
@@ -233,6 +310,17 @@ async def test_a_caller_who_hangs_up_while_waiting_is_an_abandon_with_its_wait(e
     assert headers["Reason"] == "abandoned"
     assert 1.0 < float(headers["WaitedS"]) < 10.0
     assert await env.db.fetchval("SELECT count(*) FROM acd_waiting WHERE call_id = $1", call_id) == 0
+
+
+async def test_a_holding_caller_hears_their_position_at_the_queue_s_interval(env: Env) -> None:
+    first = await enter_queue(env.link, "e2e_announce", stays=16)
+    await wait_events(env, first, "Queued")
+    second = await enter_queue(env.link, "e2e_announce", stays=14)
+    await wait_events(env, second, "Announced", timeout=20)
+    raw = await env.db.fetchval(
+        "SELECT raw FROM call_events WHERE call_id = $1 AND event = 'ccserver.AcdAnnounced'", second)
+    assert json.loads(raw)["Position"] == "2"  # 10 s after joining, behind the first caller
+    await wait_events(env, second, "Left", timeout=20)
 
 
 async def test_higher_priority_is_served_first_and_equal_priority_in_arrival_order(env: Env) -> None:
@@ -299,3 +387,179 @@ async def test_an_unknown_queue_goes_to_the_fallback(env: Env) -> None:
     call_id = await enter_queue(env.link, "no_such_queue", stays=3)
     await asyncio.sleep(2)
     assert await acd_events(env, call_id) == [] and env.acd.live.place_of(call_id) is None
+
+
+async def test_callers_waiting_through_a_ccserver_restart_keep_their_place(env: Env) -> None:
+    await sim_agent(env.link, "7103", ring=1, talk=2)
+    first = await enter_queue(env.link, "e2e_tech", stays=40)
+    await wait_events(env, first, "Queued")
+    second = await enter_queue(env.link, "e2e_tech", stays=40)
+    await wait_events(env, second, "Queued")
+    enqueued = env.acd.live.engine.call(first).enqueued_at  # type: ignore[union-attr]
+
+    await env.restart_acd()
+    await wait_until(lambda: env.acd.restored, timeout=20)
+    assert env.acd.live.engine.waiting()[0].call_id == first
+    assert env.acd.live.engine.call(first).enqueued_at == pytest.approx(enqueued, abs=0.001)  # type: ignore[union-attr]
+    await ready(env, "7103")
+    for call_id in (first, second):
+        events = await wait_events(env, call_id, "Ended", timeout=40)
+        assert events[:2] == ["Queued", "Restored"] and events[-3:] == ["Offered", "Answered", "Ended"]
+    offered = await env.db.fetch(
+        "SELECT call_id FROM call_events WHERE call_id = ANY($1::uuid[]) AND event = 'ccserver.AcdOffered' ORDER BY id",
+        [first, second])
+    assert [str(r["call_id"]) for r in offered] == [first, second]
+
+
+async def test_a_caller_lost_with_a_restarting_switch_is_called_back_at_their_place(env: Env) -> None:
+    await sim_agent(env.link, "7104", ring=1, talk=2)
+    call_id = await enter_queue(env.link, "e2e_tech", stays=60)
+    await wait_events(env, call_id, "Queued")
+    await asyncio.to_thread(restart_asterisk, PROJECT_DIR)
+    await wait_until(lambda: env.link.ready.is_set(), timeout=60)
+    events = await wait_events(env, call_id, "CallbackRequested", timeout=30)
+    assert "Left" in events and env.acd.live.engine.call(call_id).callback  # type: ignore[union-attr]
+    await ready(env, "7104")
+    events = await wait_events(env, call_id, "Ended", timeout=40)
+    assert events[-3:] == ["Offered", "Answered", "Ended"]
+    customer_legs = await env.db.fetchval(
+        "SELECT count(*) FROM legs WHERE channel LIKE 'Local/+14155550142@sim-customer%' AND created_at > now() - "
+        "interval '60 seconds'")
+    assert customer_legs >= 1  # the customer really was dialed
+
+
+async def test_a_blind_transfer_to_another_queue_is_tracked_and_the_caller_queues_again(env: Env) -> None:
+    await sim_agent(env.link, "7103", ring=1, talk=30)
+    await sim_agent(env.link, "7101", ring=1, talk=2)
+    await ready(env, "7103")
+    call_id = await enter_queue(env.link, "e2e_tech", stays=40)
+    await wait_events(env, call_id, "Answered")
+    tracker = env.backbone.switches["sandbox"].ingest.tracker
+    agent_side = [g.channel for g in live_legs(tracker, LINKEDID[call_id])
+                  if g.channel.startswith("Local/7103@sim-agent") and g.channel.endswith(";1")]
+    assert len(agent_side) == 1
+    await env.link.action({"Action": "BlindTransfer", "Channel": agent_side[0], "Context": "ccserver-transfer",
+                           "Exten": "q-e2e_billing"})
+    await wait_events(env, call_id, "Transferred")
+    await wait_until(lambda: state_of(env, "7103") == "ready", timeout=10)  # e2e_tech has no wrap-up
+    await ready(env, "7101")
+    events = await wait_events(env, call_id, "Ended", timeout=30, times=2)
+    assert events[:8] == ["Queued", "Offered", "Answered", "Transferred", "Ended", "Queued", "Offered", "Answered"]
+    queued = await env.db.fetch(
+        "SELECT raw->>'Queue' AS queue FROM call_events WHERE call_id = $1 AND event = 'ccserver.AcdQueued' "
+        "ORDER BY id", call_id)
+    assert [r["queue"] for r in queued] == ["e2e_tech", "e2e_billing"]
+
+
+async def test_a_callback_taken_by_the_ivr_is_queued_and_called_back(env: Env) -> None:
+    await sim_agent(env.link, "7104", ring=1, talk=2)
+    linkedid = await place_inbound_call(env.link, did="20199", caller_stays=8, flow="e2e_callback",
+                                        caller_id='"Ivy Callback" <+14155550142>')
+    call_id = str(call_key("sandbox", linkedid))
+    await wait_events(env, call_id, "CallbackRequested", timeout=20)
+    waiting = env.acd.live.engine.call(call_id)
+    assert waiting is not None and waiting.callback and waiting.language == "en"  # 7104 speaks English
+    await ready(env, "7104")
+    events = await wait_events(env, call_id, "Ended", timeout=40)
+    assert events == ["CallbackRequested", "Offered", "Answered", "Ended"]
+
+
+async def test_the_wallboard_stream_moves_with_the_queue_and_the_agents(env: Env, unused_tcp_port: int) -> None:
+    app = create_app(settings=env.backbone.settings, engine=env.db_engine, live_acd=env.acd)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=unused_tcp_port, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    try:
+        await wait_until(lambda: server.started, timeout=10)
+        url = f"ws://127.0.0.1:{unused_tcp_port}/ws/wallboard?key={env.api_key}"
+        async with websockets.connect(url) as socket:
+            async def next_board(predicate: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+                async with asyncio.timeout(20):
+                    while True:
+                        board = json.loads(await socket.recv())
+                        if predicate(board):
+                            return board
+
+            def queue(board: dict[str, Any]) -> dict[str, Any]:
+                return next(q for q in board["queues"] if q["name"] == "e2e_tech")
+
+            await next_board(lambda b: queue(b)["live"]["waiting"] == 0)
+            await sim_agent(env.link, "7103", ring=1, talk=3)
+            call_id = await enter_queue(env.link, "e2e_tech", stays=30)
+            waiting = await next_board(lambda b: queue(b)["live"]["waiting"] == 1)
+            assert queue(waiting)["live"]["longest_wait_s"] >= 0
+            await ready(env, "7103")
+            on_call = await next_board(lambda b: any(
+                a["extension"] == "7103" and a["state"] == "on_call" for a in b["agents"]))
+            assert queue(on_call)["live"]["waiting"] == 0
+            await wait_events(env, call_id, "Ended")
+            answered = await next_board(lambda b: queue(b)["today"]["answered"] >= 1)
+            assert queue(answered)["today"]["offered"] >= queue(answered)["today"]["answered"]
+    finally:
+        server.should_exit = True
+        await serving
+
+
+BARESIP_CONFIG = """\
+module_path /usr/lib/baresip/modules
+module g711.so
+module aufile.so
+audio_source aufile,{home}/talk.wav
+audio_player aufile,{home}/heard.wav
+ausrc_srate 8000
+auplay_srate 8000
+net_interface 127.0.0.1
+sip_listen 127.0.0.1:5071
+module_app account.so
+"""
+
+
+@contextlib.asynccontextmanager
+async def baresip_agent(extension: str, password: str, talk_s: int) -> AsyncIterator[Path]:
+    """A real SIP softphone (baresip, in the sandbox's chroot) registered as the agent, answering by itself.
+    It hangs up when its `talk_s` seconds of audio are played. Yields the host path of its home."""
+    paths = sandbox_paths()
+    home = f"/tmp/ccserver-e2e-baresip-{extension}"
+    host_home = paths.in_root(home)
+    shutil.rmtree(host_home, ignore_errors=True)
+    host_home.mkdir(parents=True)
+    (host_home / "config").write_text(BARESIP_CONFIG.format(home=home))
+    (host_home / "accounts").write_text(f"<sip:{extension}@127.0.0.1>;auth_pass={password};answermode=auto;regint=60\n")
+    await asyncio.to_thread(subprocess.run, ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16",
+                            str(host_home / "talk.wav"), "synth", str(talk_s), "sine", "440"], check=True)
+    process = await asyncio.create_subprocess_exec(
+        "chroot", str(paths.rootfs), "baresip", "-f", home, "-t", "120",
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        yield host_home
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            try:
+                async with asyncio.timeout(5):
+                    await process.wait()
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+        shutil.rmtree(host_home, ignore_errors=True)
+
+
+async def test_a_softphone_agent_is_rung_over_pjsip_answers_and_talks(env: Env) -> None:
+    provisioner = AgentProvisioner(sandbox_paths().etc_dir, env.backbone.gateway())
+    async with session_factory(env.db_engine)() as session:
+        result = await provisioner.sync(lambda: pjsip_agents(session=session))
+    assert result.status in ("applied", "unchanged"), result.detail
+
+    async def registered() -> bool:
+        reply = await env.link.action({"Action": "Getvar", "Variable": "PJSIP_DIAL_CONTACTS(7105)"})
+        return "PJSIP/7105/" in str(reply.get("Value", ""))
+
+    async with baresip_agent("7105", "e2e-7105-secret", talk_s=4) as home:
+        await wait_until(registered, timeout=30)
+        await ready(env, "7105")
+        call_id = await enter_queue(env.link, "e2e_sip", stays=30)
+        events = await wait_events(env, call_id, "Ended", timeout=40)
+        assert events[:4] == ["Queued", "Offered", "Answered", "Ended"]
+        agent_legs = await env.db.fetch("SELECT channel, answered_at FROM legs WHERE call_id = $1", call_id)
+        assert any(leg["channel"].startswith("PJSIP/7105-") and leg["answered_at"] for leg in agent_legs)
+        assert (home / "heard.wav").stat().st_size > 8000  # the softphone heard the caller's side

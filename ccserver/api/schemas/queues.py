@@ -53,7 +53,7 @@ class QueueReplace(QueueConfig):
 
 
 class QueueOut(QueueConfig):
-    """A queue's configuration. Live figures (waiting calls, service level) are not part of it yet."""
+    """A queue's configuration. Its live and today's figures: `GET /api/v1/queues/{name}/stats`."""
 
     model_config = ConfigDict(extra="ignore")
 
