@@ -118,36 +118,29 @@ class LiveAcd:
             self._end(call.call_id, self.engine.call_left(call.call_id, now, "transferred"))
         elif self.engine.is_waiting(call.call_id):
             self._apply(self.engine.call_left(call.call_id, now, "queued again"))
-        self._places[call.call_id] = place
-        if place.uniqueid:
-            self._by_channel[(place.switch_id, place.uniqueid)] = call.call_id
-        self._journal_call("Queued", call.call_id, queue=call.queue, priority=call.priority,
-                           skills=dict(call.skills), language=call.language)
-        outcome = self.engine.call_arrived(call, now)
-        self._remember(call.call_id)
-        self._apply(outcome)
+        self._admit(place, call, ("Queued", _queued(call)))
 
     def restore(self, place: CallPlace, call: WaitingCall) -> None:
         """A call a previous ccserver held (acd_waiting), at its old place: still holding on the switch
         (`place.channel`) or a callback request."""
-        now = self._clock()
-        self._places[call.call_id] = place
-        if place.uniqueid:
-            self._by_channel[(place.switch_id, place.uniqueid)] = call.call_id
-        self._journal_call("Restored", call.call_id, queue=call.queue, callback=call.callback)
-        outcome = self.engine.call_arrived(call, now)
-        self._remember(call.call_id)
-        self._apply(outcome)
+        self._admit(place, call, ("Restored", {"queue": call.queue, "callback": call.callback}))
 
     def callback_from_ivr(self, place: CallPlace, call: WaitingCall) -> None:
         """The IVR took a callback request (e.g. after hours): it waits in its queue like any callback."""
         if self._places.get(call.call_id) is not None or not place.callback_number:
             return
         place.state = "callback_pending"
+        call = replace(call, callback=True)
+        self._admit(place, call, ("Queued", _queued(call)),
+                    ("CallbackRequested", {"queue": call.queue, "number": place.callback_number, "reason": "ivr"}))
+
+    def _admit(self, place: CallPlace, call: WaitingCall, *journal: tuple[str, dict[str, Any]]) -> None:
         self._places[call.call_id] = place
-        self._journal_call("CallbackRequested", call.call_id, queue=call.queue, number=place.callback_number,
-                           reason="ivr")
-        outcome = self.engine.call_arrived(replace(call, callback=True), self._clock())
+        if place.uniqueid:
+            self._by_channel[(place.switch_id, place.uniqueid)] = call.call_id
+        for kind, detail in journal:
+            self._journal_call(kind, call.call_id, **detail)
+        outcome = self.engine.call_arrived(call, self._clock())
         self._remember(call.call_id)
         self._apply(outcome)
 
@@ -185,13 +178,8 @@ class LiveAcd:
         if agent_id not in self.engine.agents:
             raise AgentNotRouted(agent_id)
         now = self._clock()
-        merged = Outcome()
         for event in _events_for(self.engine.status(agent_id), state, reason, extend_s):
-            outcome = self.engine.agent_changed(agent_id, event, now)
-            merged.decisions += outcome.decisions
-            merged.actions += outcome.actions
-            merged.transitions += outcome.transitions
-        self._apply(merged, source=source)
+            self._apply(self.engine.agent_changed(agent_id, event, now), source=source)  # each kept as it happens
         await self._store.flush()
         return self.engine.status(agent_id)
 
@@ -466,6 +454,11 @@ class LiveAcd:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def _queued(call: WaitingCall) -> dict[str, Any]:
+    return {"queue": call.queue, "priority": call.priority, "skills": dict(call.skills), "language": call.language,
+            "callback": call.callback or None}
 
 
 def _events_for(status: AgentStatus, state: str, reason: str | None, extend_s: float | None) -> list[AgentEvent]:

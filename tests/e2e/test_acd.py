@@ -192,9 +192,12 @@ async def sim_agent(link: AmiLink, extension: str, *, ring: int, talk: int) -> N
 
 async def enter_queue(
     link: AmiLink, queue: str, *, stays: int, skills: str = "", priority: int = 0, keys: str | None = None,
+    did: str = "20199",
 ) -> str:
-    """A caller handed to the ACD (as the IVR does): the call's id in ccserver."""
-    variables = [f"CCSERVER_QUEUE={queue}", f"CCSERVER_SKILLS={skills}", f"CCSERVER_PRIORITY={priority}"]
+    """A caller of `did` handed to the ACD (as the IVR does): the call's id in ccserver. (The sandbox's
+    human fallback dials the callee simulator with the DID.)"""
+    variables = [f"CCSERVER_QUEUE={queue}", f"CCSERVER_SKILLS={skills}", f"CCSERVER_PRIORITY={priority}",
+                 f"__CCSERVER_DID={did}"]
     if keys is not None:
         variables.append(f"CALLER_DTMF={keys}")
     reply = await link.action({
@@ -383,9 +386,14 @@ async def test_an_agent_who_logs_out_gets_no_call_and_waiting_calls_wait(env: En
     assert "Offered" not in await acd_events(env, call_id)
 
 
-async def test_an_unknown_queue_goes_to_the_fallback(env: Env) -> None:
-    call_id = await enter_queue(env.link, "no_such_queue", stays=3)
-    await asyncio.sleep(2)
+async def test_an_unknown_queue_goes_to_the_human_fallback(env: Env) -> None:
+    call_id = await enter_queue(env.link, "no_such_queue", stays=6, did="20102")
+
+    async def fallback_dialed() -> bool:
+        return bool(await env.db.fetchval(
+            "SELECT count(*) FROM legs WHERE call_id = $1 AND channel LIKE 'Local/20102@sim-callee%'", call_id))
+
+    await wait_until(fallback_dialed, timeout=20)
     assert await acd_events(env, call_id) == [] and env.acd.live.place_of(call_id) is None
 
 
@@ -461,7 +469,7 @@ async def test_a_callback_taken_by_the_ivr_is_queued_and_called_back(env: Env) -
     assert waiting is not None and waiting.callback and waiting.language == "en"  # 7104 speaks English
     await ready(env, "7104")
     events = await wait_events(env, call_id, "Ended", timeout=40)
-    assert events == ["CallbackRequested", "Offered", "Answered", "Ended"]
+    assert events == ["Queued", "CallbackRequested", "Offered", "Answered", "Ended"]
 
 
 async def test_the_wallboard_stream_moves_with_the_queue_and_the_agents(env: Env, unused_tcp_port: int) -> None:
