@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # Where ccserver writes pjsip_agents.conf (the agents' PJSIP endpoints), included by pjsip.conf.
     # The sandbox's is <CCSERVER_SANDBOX_DIR>/rootfs/etc/asterisk.
     asterisk_conf_dir: Path = Field(Path("/etc/asterisk"), description="Asterisk's configuration directory")
+    # A switch whose AMI link stays down this long is taken for dead: its waiting callers are called back
+    # (through another switch if need be), each at their place.
+    acd_switch_lost_s: float = Field(30.0, gt=0, description="seconds without AMI before a switch counts as lost")
     ami_action_timeout: float = 10.0
     ami_ping_interval: float = 5.0
     environment: str = "development"

@@ -96,9 +96,12 @@ class AcdAgi:
 
     async def _announce(self, agi: AgiSession) -> None:
         call_id, _, linkedid = self._call_id(agi)
-        if self._acd.place_of(call_id) is None and not await self._queue_again(agi):
+        place = self._acd.place_of(call_id)
+        if place is None and not await self._queue_again(agi):
             await agi.set_variable("CCSERVER_ACD_LEFT", "1")
             return
+        if place is not None and place.lost_with_switch:
+            self._acd.caller_back(call_id, agi.uniqueid, agi.channel)
         standing = self._acd.standing(call_id)
         if standing is None:
             return  # being offered or connected: the redirect is on its way

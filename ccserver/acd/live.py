@@ -79,6 +79,7 @@ class CallPlace:
     agent_id: str | None = None
     agent_uniqueid: str | None = None
     agent_switch_id: str | None = None  # the switch calling a callback's agent (another one if ours is down)
+    lost_with_switch: bool = False  # made a callback because its switch went silent; the caller may be back
     state: str = "waiting"  # waiting | offered | connected | callback_pending
 
 
@@ -101,6 +102,7 @@ class LiveAcd:
         self._clock = clock
         self._places: dict[str, CallPlace] = {}
         self._by_channel: dict[tuple[str, str], str] = {}  # (switch, uniqueid) -> call id
+        self._parked: dict[str, WaitingCall] = {}  # callbacks waiting for a switch to be up
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self.offers_sent = 0
@@ -258,21 +260,57 @@ class LiveAcd:
         """The caller's channel vanished with no hangup: its switch restarted or died. A caller who was
         waiting (or being offered) did not choose to leave: they are called back, at their old place."""
         place = self._places.get(call_id)
-        call = self.engine.call(call_id)
-        if place is None or call is None or uniqueid != place.uniqueid or place.state not in ("waiting", "offered"):
+        if place is None or uniqueid != place.uniqueid or place.state not in ("waiting", "offered"):
             self._hung_up(call_id, switch_id, uniqueid, now)
             return
         del self._by_channel[(switch_id, uniqueid)]
         place.uniqueid = place.channel = None
-        self._apply(self.engine.call_left(call_id, now, "switch lost"))
+        self._call_back_instead(call_id, place, "switch lost", now)
+
+    def switch_lost(self, switch_id: str) -> int:
+        """`switch_id` has been silent too long (AMI down): its waiting callers are called back, at their
+        place, through a switch that is up. A caller it still holds when it comes back is taken back
+        as a waiting caller at its next announcement (`caller_back`). How many callers it held."""
+        now, lost = self._clock(), 0
+        for call_id, place in list(self._places.items()):
+            if place.switch_id == switch_id and place.channel and place.state in ("waiting", "offered"):
+                place.lost_with_switch = True
+                self._call_back_instead(call_id, place, "switch unreachable", now)
+                lost += 1
+        return lost
+
+    def _call_back_instead(self, call_id: str, place: CallPlace, reason: str, now: float) -> None:
+        call = self.engine.call(call_id)
+        if call is None:
+            return
+        self._apply(self.engine.call_left(call_id, now, reason))
         if not place.caller_number:  # nobody to call back
             self._forget(call_id)
             return
         place.callback_number, place.state, place.agent_id = place.caller_number, "callback_pending", None
-        self._journal_call("CallbackRequested", call_id, number=place.callback_number, reason="switch lost")
+        self._journal_call("CallbackRequested", call_id, number=place.callback_number, reason=reason)
         outcome = self.engine.call_arrived(replace(call, callback=True), now)
         self._remember(call_id)
         self._apply(outcome)
+
+    def caller_back(self, call_id: str, uniqueid: str, channel: str) -> bool:
+        """A caller made a callback when their switch went silent is still holding on it: they wait
+        as a caller again, at the same place. False when the callback is already under way."""
+        place, call = self._places.get(call_id), self.engine.call(call_id)
+        if place is None or call is None or not place.lost_with_switch or place.state != "callback_pending":
+            return False
+        if not self._switches.is_ready(place.switch_id):
+            return False  # ccserver still cannot command that switch: the callback stands
+        now = self._clock()
+        self._apply(self.engine.call_left(call_id, now, "caller back"))
+        place.lost_with_switch, place.state, place.callback_number = False, "waiting", None
+        place.uniqueid, place.channel = uniqueid, channel
+        self._by_channel[(place.switch_id, uniqueid)] = call_id
+        self._journal_call("CallerBack", call_id)
+        outcome = self.engine.call_arrived(replace(call, callback=False), now)
+        self._remember(call_id)
+        self._apply(outcome)
+        return True
 
     def _end(self, call_id: str, outcome: Outcome) -> None:
         assignment_ended = any(t.call_id == call_id and t.from_state == "on_call" for t in outcome.transitions)
@@ -332,20 +370,40 @@ class LiveAcd:
         if place is None:  # cannot happen: every call the engine holds has a place
             log.error("ACD: offer of unknown call %s", offer.call_id)
             return
+        calling_back = place.callback_number is not None and place.channel is None
+        switch_id = place.switch_id if self._switches.is_ready(place.switch_id) else next(
+            iter(self._switches.ready_switch_ids()), None)
+        if calling_back and switch_id is None:
+            self._park(offer.call_id)
+            return
         place.state, place.agent_id = "offered", offer.agent_id
         self.offers_sent += 1
         self._journal_call("Offered", offer.call_id, agent_id=offer.agent_id, extension=offer.extension,
                            queue=offer.queue, callback=offer.callback)
         self._remember(offer.call_id)
-        if place.callback_number and place.channel is None:
+        if calling_back and switch_id is not None:
             place.agent_uniqueid = f"ccserver-cb-{uuid.uuid4().hex[:20]}"
-            place.agent_switch_id = place.switch_id
-            if not self._switches.is_ready(place.switch_id):
-                place.agent_switch_id = next(iter(self._switches.ready_switch_ids()), place.switch_id)
+            place.agent_switch_id = switch_id
             self._by_channel[(place.agent_switch_id, place.agent_uniqueid)] = offer.call_id
             self._spawn(self._call_back(offer, place, place.agent_switch_id, place.agent_uniqueid))
         else:
             self._redirect(offer.call_id, place, OFFER_CONTEXT, offer.extension)
+
+    def _park(self, call_id: str) -> None:
+        """No switch is up to make a callback: the request leaves the engine (the agent keeps their place)
+        and waits, with its place, for `switches_back`."""
+        call = self.engine.call(call_id)
+        self._apply(self.engine.call_left(call_id, self._clock(), "no switch up"))
+        if call is not None:
+            self._parked[call_id] = call
+
+    def switches_back(self) -> None:
+        """A switch is up again: parked callback requests queue again, at their places."""
+        parked, self._parked = self._parked, {}
+        now = self._clock()
+        for call_id, call in parked.items():
+            if call_id in self._places:
+                self._apply(self.engine.call_arrived(call, now))
 
     def _redirect(self, call_id: str, place: CallPlace, context: str, exten: str) -> None:
         channel = place.channel
@@ -361,8 +419,12 @@ class LiveAcd:
         except SwitchUnavailable as exc:
             self.switch_errors += 1
             log.warning("ACD: cannot reach switch %s to redirect %s: %s", switch_id, channel, exc)
-            if context == OFFER_CONTEXT and self._ringing(call_id):
-                self._apply(self.engine.offer_failed(call_id, self._clock(), "switch unreachable"))
+            place = self._places.get(call_id)
+            if context == OFFER_CONTEXT and self._ringing(call_id) and place is not None:
+                # not the agent's fault: they keep their place; the caller is called back (or taken
+                # back at their next announcement if the switch returns first)
+                place.lost_with_switch = True
+                self._call_back_instead(call_id, place, "switch unreachable", self._clock())
 
     async def _call_back(self, offer: OfferCall, place: CallPlace, switch_id: str, agent_uniqueid: str) -> None:
         fields = {

@@ -30,7 +30,8 @@ from ccserver.supervisor import Supervisor
 log = logging.getLogger(__name__)
 
 CONFIG_POLL_S = 5.0
-RESYNC_WAIT_S = 15.0  # how long restoring held calls waits for the switches' resync
+RESYNC_WAIT_S = 15.0
+SWITCH_WATCH_S = 0.5  # how long restoring held calls waits for the switches' resync
 ON_A_CALL_AT_RESTART = "on a call when ccserver restarted"
 
 
@@ -40,6 +41,7 @@ class Acd:
     ) -> None:
         settings = backbone.settings
         self._backbone = backbone
+        self._switch_lost_s = settings.acd_switch_lost_s
         self._sessions = sessions
         self._clock = clock
         self.store = AcdStore(sessions)
@@ -63,6 +65,7 @@ class Acd:
         supervisor.start("acd-store", self.store.run)
         supervisor.start("acd-timers", self.live.run_timers)
         supervisor.start("acd-config", self._watch_config)
+        supervisor.start("acd-switches", self._watch_switches)
 
     @property
     def loaded(self) -> bool:
@@ -135,6 +138,26 @@ class Acd:
         self.restored = True
         if held:
             log.info("ACD: %d of %d held calls restored", restored, len(held))
+
+    async def _watch_switches(self) -> None:
+        """A switch silent for `acd_switch_lost_s` is taken for dead: its waiting callers are called back."""
+        down_since: dict[str, float] = {}
+        declared: set[str] = set()
+        while True:
+            await asyncio.sleep(SWITCH_WATCH_S)
+            now = self._clock()
+            for switch_id, switch in self._backbone.switches.items():
+                if switch.link.ready.is_set():
+                    if down_since.pop(switch_id, None) is not None:
+                        self.live.switches_back()
+                    declared.discard(switch_id)
+                    continue
+                since = down_since.setdefault(switch_id, now)
+                if now - since >= self._switch_lost_s and switch_id not in declared:
+                    declared.add(switch_id)
+                    lost = self.live.switch_lost(switch_id)
+                    log.warning("ACD: switch %s silent for %.0f s: %d waiting callers to be called back",
+                                switch_id, now - since, lost)
 
     def _channel_alive(self, switch_id: str, uniqueid: str) -> bool:
         switch = self._backbone.switches.get(switch_id)

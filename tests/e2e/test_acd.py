@@ -36,10 +36,11 @@ from ccserver.crm.agents import pjsip_agents
 from ccserver.crm.database import session_factory
 from ccserver.events.model import call_key
 from ccserver.main import Ivr
+from ccserver.metrics import Metrics
 from ccserver.sandbox.paths import sandbox_paths
-from ccserver.sandbox.service import restart_asterisk
+from ccserver.sandbox.service import SandboxInfo, restart_asterisk
 from ccserver.supervisor import Supervisor
-from tests.e2e.switch import live_legs, place_inbound_call
+from tests.e2e.switch import AmiProxy, live_legs, place_inbound_call
 
 pytestmark = pytest.mark.sandbox
 
@@ -76,6 +77,9 @@ queues:
     wrapup_s: 0
   e2e_announce:
     required_skills: {e2e_tech: 9}
+    announce_every_s: 10
+  e2e_watch:
+    required_skills: {e2e_tech: 1}
     announce_every_s: 10
 agents:
   "7101": {name: Ada Expert, sip_password: e2e-7101-secret, skills: {e2e_billing: 9}}
@@ -116,8 +120,9 @@ class Env:
     http: httpx.AsyncClient = field(init=False)
     supervisor: Supervisor = field(init=False)
 
-    async def start_acd(self) -> None:
-        self.acd = Acd(backbone=self.backbone, sessions=session_factory(self.db_engine))
+    async def start_acd(self, backbone: Backbone | None = None) -> None:
+        """A ccserver ACD on the test's switch link (or on `backbone`'s), answering the FastAGI paths."""
+        self.acd = Acd(backbone=backbone or self.backbone, sessions=session_factory(self.db_engine))
         self.supervisor = Supervisor()
         await self.acd.start(self.supervisor)
         assert self.acd.loaded
@@ -128,9 +133,9 @@ class Env:
             headers={"Authorization": f"Bearer {self.api_key}"},
         )
 
-    async def stop_acd(self) -> None:
+    async def stop_acd(self, backbone: Backbone | None = None) -> None:
         """As a stopping ccserver does: nothing more from it, what it decided is stored."""
-        self.backbone.bus.unsubscribe(self.acd.live)
+        (backbone or self.backbone).bus.unsubscribe(self.acd.live)
         await self.http.aclose()
         await self.acd.live.close()
         await self.acd.store.flush()
@@ -571,3 +576,44 @@ async def test_a_softphone_agent_is_rung_over_pjsip_answers_and_talks(env: Env) 
         agent_legs = await env.db.fetch("SELECT channel, answered_at FROM legs WHERE call_id = $1", call_id)
         assert any(leg["channel"].startswith("PJSIP/7105-") and leg["answered_at"] for leg in agent_legs)
         assert (home / "heard.wav").stat().st_size > 8000  # the softphone heard the caller's side
+
+
+async def test_callers_of_a_silent_switch_are_called_back_unless_still_holding_when_it_returns(
+    env: Env, sandbox: SandboxInfo, tmp_path: Path,
+) -> None:
+    """The AMI link is cut (the switch goes silent, its callers hold on): past `acd_switch_lost_s` they
+    become callback requests at their place; when the link is back, a caller still holding is taken back
+    as a waiting caller at their next announcement, and an agent takes the call as usual."""
+    await sim_agent(env.link, "7104", ring=1, talk=2)
+    credentials, rest = sandbox.ami_url.split("@", 1)  # ami://user:secret@127.0.0.1:5038?switch=sandbox
+    async with AmiProxy("127.0.0.1", 5038) as proxy:
+        query = rest.split("?", 1)[1]
+        settings = env.backbone.settings.model_copy(update={
+            "ami_url": f"{credentials}@127.0.0.1:{proxy.port}?{query}", "acd_switch_lost_s": 1.0,
+            "spool_dir": tmp_path, "ami_ping_interval": 0.5,
+        })
+        watched = Backbone.build(settings, Metrics())
+        await watched.start()
+        await env.stop_acd()
+        try:
+            await watched.wait_switches_ready(15)
+            await env.start_acd(watched)
+            call_id = await enter_queue(env.link, "e2e_watch", stays=40)
+            await wait_events(env, call_id, "Queued")
+            proxy.cut()
+            events = await wait_events(env, call_id, "CallbackRequested", timeout=15)
+            assert env.acd.live.engine.call(call_id).callback  # type: ignore[union-attr]
+            proxy.mend()
+            await wait_events(env, call_id, "CallerBack", timeout=30)  # its announcement, 10 s after joining
+            await ready(env, "7104")
+            events = await wait_events(env, call_id, "Ended", timeout=30)
+            wanted = ["Queued", "CallbackRequested", "CallerBack", "Offered", "Answered", "Ended"]
+            assert [e for e in events if e in wanted] == wanted
+            assert "Restored" not in events
+        finally:
+            for agent_id in env.agents.values():
+                if env.acd.live.engine.status(agent_id).state in ("ready", "not_ready", "wrap_up"):
+                    await env.acd.request_state(agent_id, "logged_out", None, "supervisor")
+            await env.stop_acd(watched)
+            await watched.stop()
+            await env.start_acd()
