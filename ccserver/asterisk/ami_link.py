@@ -252,8 +252,12 @@ class AmiLink:
         if manager is None or not self.logged_in or manager.protocol is None or manager.protocol.closed:
             raise AmiNotConnected(f"AMI {self.switch_id} is not connected")
         payload = dict(action)
+        # panoramisk reads the action's `Async` header whenever a reply says "... successfully queued"
+        # (Originate, Atxfer) and drops the socket on a KeyError without it.
         if payload.get("Action", "").lower() == "originate":
-            payload["Async"] = "true"  # without it panoramisk drops the socket (KeyError)
+            payload["Async"] = "true"
+        else:
+            payload.setdefault("Async", "false")
         future = manager.send_action(payload, as_list=as_list)
         try:
             async with asyncio.timeout(timeout or self._action_timeout):

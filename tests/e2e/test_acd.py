@@ -464,6 +464,32 @@ async def test_a_blind_transfer_to_another_queue_is_tracked_and_the_caller_queue
     assert [r["queue"] for r in queued] == ["e2e_tech", "e2e_billing"]
 
 
+async def test_an_attended_transfer_to_another_agent_is_tracked_and_ends_the_first_agent_s_part(env: Env) -> None:
+    await sim_agent(env.link, "7103", ring=1, talk=60)
+    await sim_agent(env.link, "7101", ring=1, talk=4)
+    await ready(env, "7103")
+    call_id = await enter_queue(env.link, "e2e_tech", stays=40)
+    await wait_events(env, call_id, "Answered")
+    tracker = env.backbone.switches["sandbox"].ingest.tracker
+    agent_side = [g.channel for g in live_legs(tracker, LINKEDID[call_id])
+                  if g.channel.startswith("Local/7103@sim-agent") and g.channel.endswith(";1")]
+    # the agent keys the attended-transfer code and 7101 ([ccserver-transfer]), talks to them, hangs up
+    await env.link.action({"Action": "Atxfer", "Channel": agent_side[0], "Exten": "7101"})
+
+    def consulting() -> bool:
+        return any(g.channel.startswith("Local/7101@sim-agent") for g in live_legs(tracker, LINKEDID[call_id]))
+
+    await wait_until(consulting, timeout=15)
+    await asyncio.sleep(1.5)  # 7101 answers
+    await env.link.action({"Action": "Hangup", "Channel": agent_side[0]})
+    events = await wait_events(env, call_id, "Ended", timeout=20)
+    assert events == ["Queued", "Offered", "Answered", "Transferred", "Ended"]
+    raw = await env.db.fetchval(
+        "SELECT raw FROM call_events WHERE call_id = $1 AND event = 'ccserver.AcdTransferred'", call_id)
+    assert json.loads(raw)["How"] == "attended"
+    assert state_of(env, "7103") == "ready"  # e2e_tech has no wrap-up
+
+
 async def test_a_callback_taken_by_the_ivr_is_queued_and_called_back(env: Env) -> None:
     await sim_agent(env.link, "7104", ring=1, talk=2)
     linkedid = await place_inbound_call(env.link, did="20199", caller_stays=8, flow="e2e_callback",
