@@ -80,6 +80,8 @@ class CallPlace:
     agent_uniqueid: str | None = None
     agent_switch_id: str | None = None  # the switch calling a callback's agent (another one if ours is down)
     lost_with_switch: bool = False  # made a callback because its switch went silent; the caller may be back
+    queue: str = ""  # the queue it is in now
+    answered_at: float | None = None
     state: str = "waiting"  # waiting | offered | connected | callback_pending
 
 
@@ -137,6 +139,7 @@ class LiveAcd:
                     ("CallbackRequested", {"queue": call.queue, "number": place.callback_number, "reason": "ivr"}))
 
     def _admit(self, place: CallPlace, call: WaitingCall, *journal: tuple[str, dict[str, Any]]) -> None:
+        place.queue = call.queue
         self._places[call.call_id] = place
         if place.uniqueid:
             self._by_channel[(place.switch_id, place.uniqueid)] = call.call_id
@@ -235,7 +238,7 @@ class LiveAcd:
         place = self._places[call_id]
         assignment = self.engine.assignment(call_id)
         self._apply(self.engine.offer_answered(call_id, now))
-        place.state = "connected"
+        place.state, place.answered_at = "connected", now
         waited = None if assignment is None else now - assignment.call.enqueued_at
         queue = None if assignment is None else assignment.call.queue
         self._journal_call("Answered", call_id, agent_id=place.agent_id, queue=queue, waited_s=waited)
@@ -313,9 +316,11 @@ class LiveAcd:
         return True
 
     def _end(self, call_id: str, outcome: Outcome) -> None:
-        assignment_ended = any(t.call_id == call_id and t.from_state == "on_call" for t in outcome.transitions)
-        if assignment_ended:
-            self._journal_call("Ended", call_id)
+        ended = [t for t in outcome.transitions if t.call_id == call_id and t.from_state == "on_call"]
+        place = self._places.get(call_id)
+        if ended and place is not None:
+            talk = None if place.answered_at is None else ended[0].at - place.answered_at
+            self._journal_call("Ended", call_id, agent_id=ended[0].agent_id, queue=place.queue, talk_s=talk)
         self._apply(outcome)
         self._forget(call_id)
 
@@ -347,6 +352,8 @@ class LiveAcd:
                 self._journal_call("Escalated", call_id, step=step, description=description)
                 self._remember(call_id)
             case Overflowed(call_id=call_id, from_queue=source, to_queue=target, reason=reason):
+                if call_id in self._places:
+                    self._places[call_id].queue = target
                 self._journal_call("Overflowed", call_id, from_queue=source, to_queue=target, reason=reason)
                 self._remember(call_id)
             case OfferCallback(call_id=call_id):

@@ -260,6 +260,10 @@ async def test_the_best_skilled_ready_agent_takes_the_call_then_wraps_up(env: En
 
     events = await wait_events(env, call_id, "Ended")
     assert events[:4] == ["Queued", "Offered", "Answered", "Ended"]
+    ended = json.loads(await env.db.fetchval(
+        "SELECT raw FROM call_events WHERE call_id = $1 AND event = 'ccserver.AcdEnded'", call_id))
+    assert ended["AgentId"] == env.agents["7101"] and ended["Queue"] == "e2e_billing"
+    assert 2.0 < float(ended["TalkS"]) < 6.0  # the simulated agent talks 3 s
     decision = await env.db.fetchrow("SELECT * FROM routing_decisions WHERE call_id = $1 ORDER BY id LIMIT 1", call_id)
     assert str(decision["chosen_agent_id"]) == env.agents["7101"] and decision["trigger"] == "call_arrived"
     assert '"e2e_billing 3 < 5"' in decision["excluded"] or "e2e_billing 3 < 5" in str(decision["excluded"])
