@@ -110,15 +110,16 @@ ccserver demo
   API docs     {base}/docs
   demo number  {DEMO_NUMBER}: the IVR answers with a bilingual menu; {DEMO_CALLS} scripted callers walk it,
                then wait in the ACD's queues for the six demo agents (dialplans/acd.yaml)
-  wallboard    curl -H 'Authorization: Bearer {key}' {base}/api/v1/wallboard
-               stream: ws://{host}:{port}/ws/wallboard?key={key}
+  agent desk   {base}/agent   sign in as 1001 / demo-1001-secret (any demo agent: dialplans/acd.yaml)
+  wallboard    {base}/wallboard?key={key}
+               API: curl -H 'Authorization: Bearer {key}' {base}/api/v1/wallboard
+  KPIs         curl -H 'Authorization: Bearer {key}' '{base}/api/v1/reports/kpis?group_by=queue&format=csv'
   agents       curl -H 'Authorization: Bearer {key}' {base}/api/v1/agents
   routing      curl -H 'Authorization: Bearer {key}' {base}/api/v1/calls/<id>/routing   (why that agent)
   calls        curl -H 'Authorization: Bearer {key}' {base}/api/v1/calls
   one call     curl -H 'Authorization: Bearer {key}' {base}/api/v1/calls/<id>   (ivr_path, ivr_sessions)
   customers    curl -H 'Authorization: Bearer {key}' '{base}/api/v1/customers?phone=415-555-0100'
   health       {base}/healthz  {base}/readyz  {base}/metrics
-  (the agent desktop /agent and the wallboard page /wallboard come with issue 5)
 """, flush=True)
     calls = asyncio.create_task(_call_stream(service), name="demo-calls")
     try:

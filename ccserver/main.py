@@ -25,6 +25,8 @@ from ccserver.backbone import Backbone
 from ccserver.crm.agents import pjsip_agents
 from ccserver.crm.customer_dip import find_customer_for_ivr
 from ccserver.crm.database import create_engine, session_factory
+from ccserver.desktop.feed import AgentFeed
+from ccserver.desktop.service import Desktop, open_cases, recent_calls
 from ccserver.events.model import IvrSession
 from ccserver.ivr.commands import RoutingAttributes
 from ccserver.ivr.flow_registry import FlowRegistry
@@ -67,8 +69,9 @@ class Ivr:
                     session=session, by=by, value=value, default_region=settings.default_region
                 )
 
+        self.recorder = IvrRecorder(bus=backbone.bus, ids=backbone.ids, clock=_now)
         self.runner = IvrRunner(
-            flows=self.flows, recorder=IvrRecorder(bus=backbone.bus, ids=backbone.ids, clock=_now),
+            flows=self.flows, recorder=self.recorder,
             lookup=lookup, switch_ids=list(backbone.switches), normalise_phone=backbone.normalise_phone,
             clock=_now, messages_dir=settings.ivr_messages_dir,
             callbacks=self._take_callback,
@@ -121,12 +124,17 @@ class Service:
         self.engine = create_engine(database_url=settings.database_url)
         self.acd = Acd(backbone=self.backbone, sessions=session_factory(self.engine))
         self.ivr = Ivr(settings, self.backbone, self.engine, self.acd)
+        self.desktop = Desktop(
+            feed=AgentFeed(), sessions=session_factory(self.engine), default_region=settings.default_region,
+            ivr_session=self.ivr.recorder.recent, history=recent_calls, cases=open_cases,
+        )
+        self.acd.live.listeners.append(self.desktop)
         self.metrics.watch_agi(self.ivr.stats)
         self.provisioner = AgentProvisioner(settings.asterisk_conf_dir, self.backbone.gateway())
         self.app = create_app(
             settings=settings, engine=self.engine, readiness=ServiceReadiness(self.engine, self.backbone),
             metrics_registry=self.metrics.registry, switches=self.backbone.gateway(), provisioner=self.provisioner,
-            live_acd=self.acd,
+            live_acd=self.acd, agent_feed=self.desktop.feed,
         )
         host, port = settings.http_host_port
         self.server = _HttpServer(
@@ -162,6 +170,7 @@ class Service:
             log.info("stopping: draining the journal")
             await self.ivr.server.close()
             await self.acd.live.close()
+            await self.desktop.close()
             with contextlib.suppress(TimeoutError):
                 await self.acd.store.flush(timeout=5)
             await self.backbone.stop()

@@ -39,9 +39,10 @@ apt_install() {
     apt-get install -y -q --no-install-recommends "$@" </dev/null
 }
 
-# debootstrap builds the Asterisk sandbox; espeak-ng + sox render the IVR prompts and hold music.
+# debootstrap builds the Asterisk sandbox; espeak-ng + sox render the IVR prompts and hold music;
+# chromium runs the browser tests of /agent and /wallboard (Playwright drives /usr/bin/chromium).
 missing=()
-for pkg in debootstrap espeak-ng sox python3-venv; do
+for pkg in debootstrap espeak-ng sox chromium python3-venv; do
     pkg_installed "$pkg" || missing+=("$pkg")
 done
 # A server only when none is installed and nothing already answers on the port.

@@ -28,6 +28,9 @@ from ccserver.settings import Settings
 
 ApiKeyFactory = Callable[[str], Awaitable[str]]
 
+# The live ACD's end-to-end fixtures (`env`, `everyone_logged_out`): made only where a test asks for them.
+pytest_plugins = ["tests.e2e.acd_env"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     # `timeout`, CI cancellation and `kill` send SIGTERM; as an interrupt it still runs fixture

@@ -11,7 +11,8 @@ import logging
 import math
 from collections.abc import Callable
 
-from ccserver.acd.live import CallPlace, LiveAcd
+from ccserver.acd.live import LiveAcd
+from ccserver.acd.places import CallPlace
 from ccserver.asterisk.agi_session import AgiSession
 from ccserver.events.model import IvrSession, call_key
 from ccserver.ivr.commands import RoutingAttributes
@@ -84,7 +85,7 @@ class AcdAgi:
         language = variables.get("language") or None
         place = CallPlace(
             call_id=call_id, switch_id=switch_id, linkedid=linkedid, uniqueid=agi.uniqueid, channel=agi.channel,
-            caller_number=self._callback_number(agi) or "",
+            caller_number=self._callback_number(agi) or "", caller_name=agi.caller_name,
         )
         call = WaitingCall(
             call_id=call_id, queue=queue.name, enqueued_at=enqueued_at,

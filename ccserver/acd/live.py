@@ -21,10 +21,22 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
+from ccserver.acd.agent_requests import events_for_request
 from ccserver.acd.journal import AcdJournal
+from ccserver.acd.places import (
+    AGENT_CHANNEL,
+    CALLBACK_CONTEXT,
+    CALLBACK_ORIGINATE_TIMEOUT_S,
+    HOLD_CONTEXT,
+    NOT_ANSWERED,
+    OFFER_CONTEXT,
+    TRANSFERS,
+    AgentNotRouted,
+    CallPlace,
+)
 from ccserver.acd.store import AcdStore
 from ccserver.asterisk.ami_link import AmiActionFailed
 from ccserver.asterisk.gateway import SwitchGateway, SwitchUnavailable
@@ -34,60 +46,18 @@ from ccserver.routing import (
     Announce,
     CallLeft,
     Escalated,
-    Login,
-    Logout,
-    NotReady,
     OfferCall,
     OfferCallback,
     Outcome,
     Overflowed,
-    Ready,
     Requeued,
     RoutingEngine,
     SendToVoicemail,
     WaitingCall,
 )
-from ccserver.routing.agent_states import AgentEvent, EndWrapupEarly, ExtendWrapup
 from ccserver.routing.model import AgentStatus
 
 log = logging.getLogger(__name__)
-
-HOLD_CONTEXT = "ccserver-acd"
-OFFER_CONTEXT = "ccserver-acd-offer"
-CALLBACK_CONTEXT = "ccserver-acd-callback"
-AGENT_CHANNEL = "Local/{ext}@ccserver-acd-agent"  # rings the agent as CCSERVER_AGENT_DIAL says
-NOT_ANSWERED = {"NOANSWER": "ring no answer", "BUSY": "agent busy", "CHANUNAVAIL": "agent unreachable",
-                "CONGESTION": "agent unreachable"}
-TRANSFERS = ("BlindTransfer", "AttendedTransfer")
-CALLBACK_ORIGINATE_TIMEOUT_S = 90.0  # the dialplan's ring timeout ends the agent's ringing well before
-
-
-@dataclass(slots=True)
-class CallPlace:
-    """Where a call the ACD holds is on its switch. `uniqueid`/`channel` name the caller's channel
-    (None once a caller who asked for a callback has hung up); `agent_uniqueid` the channel ringing or
-    connecting the agent of a callback."""
-
-    call_id: str
-    switch_id: str
-    linkedid: str
-    uniqueid: str | None
-    channel: str | None
-    caller_number: str
-    callback_number: str | None = None
-    callback_offered: bool = False
-    agent_id: str | None = None
-    agent_uniqueid: str | None = None
-    agent_switch_id: str | None = None  # the switch calling a callback's agent (another one if ours is down)
-    lost_with_switch: bool = False  # made a callback because its switch went silent; the caller may be back
-    queue: str = ""  # the queue it is in now
-    answered_at: float | None = None
-    state: str = "waiting"  # waiting | offered | connected | callback_pending
-
-
-class AgentNotRouted(LookupError):
-    """The ACD does not route this agent (unknown or inactive)."""
-
 
 class LiveAcd:
     name = "acd"  # as a bus subscriber
@@ -109,6 +79,9 @@ class LiveAcd:
         self._wake = asyncio.Event()
         self.offers_sent = 0
         self.switch_errors = 0
+        # Told what agents' desktops show: (kind, data) with kind state, offer, answered, ended or
+        # withdrawn; data always names the agent (agent_id) and, but for state, the call (call_id).
+        self.listeners: list[Callable[[str, dict[str, Any]], None]] = []
 
     # ---- calls, from FastAGI -------------------------------------------------------------------
 
@@ -158,6 +131,10 @@ class LiveAcd:
             return None
         return self.engine.position(call_id), self.engine.estimated_wait_s(call_id)
 
+    def note(self, call_id: str, kind: str, **detail: Any) -> None:
+        """Put something that happened to a call the ACD holds on its record (e.g. a supervisor listening)."""
+        self._journal_call(kind, call_id, **detail)
+
     def announced(self, call_id: str, position: int, wait_s: float | None) -> None:
         self._journal_call("Announced", call_id, position=position, wait_s=wait_s)
 
@@ -183,7 +160,7 @@ class LiveAcd:
         if agent_id not in self.engine.agents:
             raise AgentNotRouted(agent_id)
         now = self._clock()
-        for event in _events_for(self.engine.status(agent_id), state, reason, extend_s):
+        for event in events_for_request(self.engine.status(agent_id), state, reason, extend_s):
             self._apply(self.engine.agent_changed(agent_id, event, now), source=source)  # each kept as it happens
         await self._store.flush()
         return self.engine.status(agent_id)
@@ -239,6 +216,7 @@ class LiveAcd:
         assignment = self.engine.assignment(call_id)
         self._apply(self.engine.offer_answered(call_id, now))
         place.state, place.answered_at = "connected", now
+        self._tell("answered", {"agent_id": place.agent_id, "call_id": call_id, "at": now})
         waited = None if assignment is None else now - assignment.call.enqueued_at
         queue = None if assignment is None else assignment.call.queue
         self._journal_call("Answered", call_id, agent_id=place.agent_id, queue=queue, waited_s=waited)
@@ -321,6 +299,10 @@ class LiveAcd:
         if ended and place is not None:
             talk = None if place.answered_at is None else ended[0].at - place.answered_at
             self._journal_call("Ended", call_id, agent_id=ended[0].agent_id, queue=place.queue, talk_s=talk)
+            self._tell("ended", {"agent_id": ended[0].agent_id, "call_id": call_id, "queue": place.queue,
+                                 "talk_s": talk})
+        elif place is not None and place.state == "offered" and place.agent_id:
+            self._tell("withdrawn", {"agent_id": place.agent_id, "call_id": call_id, "reason": "the caller hung up"})
         self._apply(outcome)
         self._forget(call_id)
 
@@ -335,13 +317,27 @@ class LiveAcd:
             self._act(action)
         self._store.decisions(outcome.decisions, self._switch_of)
         self._store.transitions(outcome.transitions, source)
+        for change in outcome.transitions:
+            status = self.engine.status(change.agent_id)
+            self._tell("state", {
+                "agent_id": change.agent_id, "state": change.to_state, "reason": change.reason, "since": change.at,
+                "call_id": change.call_id, "pending": status.pending, "wrapup_until": status.wrapup_until,
+            })
         self._wake.set()
+
+    def _tell(self, kind: str, data: dict[str, Any]) -> None:
+        for listener in self.listeners:
+            try:
+                listener(kind, data)
+            except Exception:  # a desktop's trouble must not stop the ACD
+                log.exception("ACD: listener failed on %s", kind)
 
     def _act(self, action: Any) -> None:
         match action:
             case OfferCall():
                 self._offer(action)
             case Requeued(call_id=call_id, agent_id=agent_id, reason=reason):
+                self._tell("withdrawn", {"agent_id": agent_id, "call_id": call_id, "reason": reason})
                 place = self._places.get(call_id)
                 if place is not None:
                     place.state = "callback_pending" if place.callback_number else "waiting"
@@ -388,6 +384,14 @@ class LiveAcd:
         self._journal_call("Offered", offer.call_id, agent_id=offer.agent_id, extension=offer.extension,
                            queue=offer.queue, callback=offer.callback)
         self._remember(offer.call_id)
+        call = self.engine.call(offer.call_id)
+        self._tell("offer", {
+            "agent_id": offer.agent_id, "call_id": offer.call_id, "queue": offer.queue, "callback": offer.callback,
+            "switch_id": place.switch_id, "linkedid": place.linkedid, "caller_number": place.caller_number,
+            "caller_name": place.caller_name, "callback_number": place.callback_number,
+            "enqueued_at": None if call is None else call.enqueued_at,
+            "language": None if call is None else call.language,
+        })
         if calling_back and switch_id is not None:
             place.agent_uniqueid = f"ccserver-cb-{uuid.uuid4().hex[:20]}"
             place.agent_switch_id = switch_id
@@ -528,16 +532,3 @@ class LiveAcd:
 def _queued(call: WaitingCall) -> dict[str, Any]:
     return {"queue": call.queue, "priority": call.priority, "skills": dict(call.skills), "language": call.language,
             "callback": call.callback or None}
-
-
-def _events_for(status: AgentStatus, state: str, reason: str | None, extend_s: float | None) -> list[AgentEvent]:
-    logged_out = status.state == "logged_out"
-    if state == "ready":
-        return [Login(ready=True)] if logged_out else [Ready()]
-    if state == "not_ready":
-        return [Login(ready=False), NotReady(reason or "")] if logged_out else [NotReady(reason or "")]
-    if state == "logged_out":
-        return [Logout()]
-    if state == "wrap_up":
-        return [ExtendWrapup(extend_s or 0.0)] if extend_s else [EndWrapupEarly()]
-    raise ValueError(f"unknown agent state {state!r}")

@@ -15,9 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ccserver.acd.agi import AcdAgi
 from ccserver.acd.journal import AcdJournal
-from ccserver.acd.live import CallPlace, LiveAcd
+from ccserver.acd.live import LiveAcd
 from ccserver.acd.live_view import LiveWallboard, live_wallboard
+from ccserver.acd.places import CallPlace
 from ccserver.acd.store import AcdStore
+from ccserver.acd.supervision import MODES, RING_S, MonitorPlan, agent_side, plan_monitor, transfer_action
+from ccserver.asterisk.ami_link import AmiActionFailed, AmiNotConnected
+from ccserver.asterisk.gateway import SwitchUnavailable
 from ccserver.backbone import Backbone
 from ccserver.crm import acd_rows
 from ccserver.crm.acd_config import list_reasons
@@ -56,6 +60,7 @@ class Acd:
         self._config_changed = asyncio.Event()
         self._loaded = asyncio.Event()
         self.restored = False
+        self._monitors: set[asyncio.Task[None]] = set()
 
     async def start(self, supervisor: Supervisor) -> None:
         try:
@@ -209,6 +214,53 @@ class Acd:
     def wallboard(self) -> LiveWallboard:
         """Queues and logged-in agents now, by this ACD's clock (the wallboard's live figures)."""
         return live_wallboard(self.live.engine, self._clock())
+
+    async def monitor(self, agent_id: str, mode: str, supervisor_extension: str, by: str) -> MonitorPlan:
+        """A supervisor listens to, whispers to or barges into the agent's live call from their own phone
+        (rung now; ChanSpy once they answer). On the call's record with who asked. Raises KeyError (agent
+        not routed), NotOnACall, ValueError (mode)."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}")
+        trackers = {switch_id: switch.ingest.tracker for switch_id, switch in self._backbone.switches.items()}
+        plan = plan_monitor(self.live, trackers, agent_id, mode, supervisor_extension)  # type: ignore[arg-type]
+        self.live.note(plan.call_id, "SupervisorMonitor", mode=mode, agent_id=agent_id, by=by,
+                       supervisor_extension=supervisor_extension, spied_channel=plan.agent_channel)
+        task = asyncio.create_task(self._ring_supervisor(plan, by), name=f"monitor {plan.call_id}")
+        self._monitors.add(task)
+        task.add_done_callback(self._monitors.discard)
+        return plan
+
+    async def transfer(self, agent_id: str, *, queue: str | None, extension: str | None, by: str) -> str:
+        """The agent's desktop hands the caller on: to a queue (the caller queues again there) or to another
+        agent's extension; the agent's part ends (wrap-up) when the switch reports the transfer. The call id.
+        Raises KeyError (agent not routed or unknown queue), NotOnACall, SwitchUnavailable."""
+        if queue is not None and queue not in self.live.engine.queues:
+            raise KeyError(f"queue {queue}")
+        trackers = {switch_id: switch.ingest.tracker for switch_id, switch in self._backbone.switches.items()}
+        call_id, place, agent_channel = agent_side(self.live, trackers, agent_id)
+        self.live.note(call_id, "TransferAsked", by=by, to_queue=queue, to_extension=extension)
+        link = self._backbone.switches[place.switch_id].link
+        try:
+            await link.action(transfer_action(agent_channel, queue=queue, extension=extension))
+        except (AmiNotConnected, AmiActionFailed, TimeoutError) as exc:
+            raise SwitchUnavailable(f"{place.switch_id}: {exc}") from exc
+        return call_id
+
+    async def _ring_supervisor(self, plan: MonitorPlan, by: str) -> None:
+        try:
+            reply = await self._backbone.gateway().originate(plan.switch_id, plan.fields, timeout=RING_S + 10)
+        except Exception as exc:
+            reply = {"Response": "Failure", "Reason": str(exc)}
+        if reply.get("Response") != "Success":
+            self.live.note(plan.call_id, "SupervisorMonitorFailed", by=by, reason=reply.get("Reason", ""))
+
+    def agent_now(self, agent_id: str) -> dict[str, object] | None:
+        if agent_id not in self.live.engine.agents:
+            return None
+        status = self.live.engine.status(agent_id)
+        calls = status.connected + status.offered
+        return {"state": status.state, "reason": status.reason, "since": status.since, "pending": status.pending,
+                "wrapup_until": status.wrapup_until, "call_id": calls[0] if calls else None}
 
 
 def _settled_at_restart(status: AgentStatus, now: float) -> AgentStatus:

@@ -11,12 +11,32 @@ from ccserver.api.deps import AppContext, LiveAcdDesk
 from ccserver.api.metrics import HttpMetrics, MetricsMiddleware
 from ccserver.api.problems import install_problem_handlers
 from ccserver.api.readiness import DatabaseReadiness, Readiness
-from ccserver.api.routes import acd, admin, agent_states, agents, calls, customers, health, queues, routing, wallboard
+from ccserver.api.routes import (
+    acd,
+    admin,
+    agent_sessions,
+    agent_states,
+    agents,
+    calls,
+    cases,
+    customers,
+    desktop,
+    dispositions,
+    health,
+    queues,
+    reports,
+    routing,
+    supervision,
+    wallboard,
+)
 from ccserver.api.wallboard_feed import WallboardFeed
 from ccserver.asterisk.gateway import SwitchGateway
 from ccserver.asterisk.pjsip_agents import AgentProvisioner
 from ccserver.crm.database import session_factory
+from ccserver.desktop.feed import AgentFeed
 from ccserver.settings import Settings
+from ccserver.web import WebAssets
+from ccserver.web import router as pages
 
 
 def create_app(
@@ -28,6 +48,7 @@ def create_app(
     switches: SwitchGateway | None = None,
     provisioner: AgentProvisioner | None = None,
     live_acd: LiveAcdDesk | None = None,
+    agent_feed: AgentFeed | None = None,
 ) -> FastAPI:
     """The FastAPI app. `readiness` defaults to a database-only check; `metrics_registry` (served at
     /metrics, and where the HTTP metrics are registered) defaults to a fresh registry. `provisioner`
@@ -48,11 +69,18 @@ def create_app(
         switches=switches,
         provisioner=provisioner,
         acd=live_acd,
+        agent_feed=agent_feed,
     )
     app.state.wallboard = WallboardFeed(acd=live_acd, sessions=app.state.context.sessions)
     install_problem_handlers(app)
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))
     # wallboard before queues: its /api/v1/queues/{name}/stats is its own, whatever queues adds later
-    for module in (health, customers, calls, admin, agents, agent_states, wallboard, queues, acd, routing):
+    routers = (health, customers, calls, admin, agents, agent_states, wallboard, queues, acd, routing, cases,
+               dispositions, desktop, reports, supervision)
+    for module in routers:
         app.include_router(module.router)
+    # The agent desktop's sign-in, and the browser pages: /agent, /wallboard, their scripts and style in /static/.
+    app.include_router(agent_sessions.router)
+    app.include_router(pages)
+    app.mount("/static", WebAssets(), name="static")
     return app

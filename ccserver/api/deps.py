@@ -11,9 +11,11 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ccserver.acd.live_view import LiveWallboard
+from ccserver.acd.supervision import MonitorPlan
 from ccserver.api.readiness import Readiness
 from ccserver.asterisk.gateway import SwitchGateway
 from ccserver.asterisk.pjsip_agents import AgentProvisioner
+from ccserver.desktop.feed import AgentFeed
 from ccserver.settings import Settings
 
 
@@ -32,6 +34,18 @@ class LiveAcdDesk(Protocol):
         """Queues and logged-in agents now, by the ACD's clock (ccserver/acd/live_view.py)."""
         ...
 
+    def agent_now(self, agent_id: str) -> dict[str, object] | None:
+        """The agent's state now, as the desktop shows it; None for an agent the ACD does not route."""
+        ...
+
+    async def monitor(self, agent_id: str, mode: str, supervisor_extension: str, by: str) -> MonitorPlan:
+        """A supervisor joins the agent's live call (ccserver/acd/supervision.py)."""
+        ...
+
+    async def transfer(self, agent_id: str, *, queue: str | None, extension: str | None, by: str) -> str:
+        """The agent's live call handed to a queue or another agent; the call id."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class AppContext:
@@ -42,6 +56,7 @@ class AppContext:
     switches: SwitchGateway | None = None
     provisioner: AgentProvisioner | None = None  # writes agents' PJSIP endpoints; None: not this ccserver's job
     acd: LiveAcdDesk | None = None  # the running ACD; None: agents' states are only recorded
+    agent_feed: AgentFeed | None = None  # the agents' desktop streams (/ws/agents/{id}); None: not served here
 
 
 def get_context(request: Request) -> AppContext:

@@ -17,6 +17,7 @@ BENCHES: dict[str, str] = {
     "agi": "ccserver.bench.agi:agi_bench",
     "routing": "ccserver.bench.routing:routing_bench",
     "ring": "ccserver.bench.ring:ring_bench",  # needs the sandbox
+    "screenpop": "ccserver.bench.screenpop:screenpop_bench",  # needs the sandbox
 }
 
 

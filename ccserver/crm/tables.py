@@ -384,3 +384,72 @@ acd_waiting = Table(
     CheckConstraint(_one_of("state", WAITING_STATES), name="ck_acd_waiting_state"),
 )
 Index("ix_acd_waiting_queue", acd_waiting.c.queue, acd_waiting.c.enqueued_at)
+
+
+# ---- cases and call dispositions (issue 5) ------------------------------------------------------------------
+
+CASE_STATUSES = ("open", "pending", "resolved")
+
+# What an agent picks at the end of a call. `resolves`: the caller's issue was dealt with (first-contact
+# resolution counts it). A code in use is deactivated, never deleted: the history keeps pointing at it.
+dispositions = Table(
+    "dispositions",
+    metadata,
+    Column("code", Text, primary_key=True),
+    Column("label", Text, nullable=False),
+    Column("resolves", Boolean, nullable=False, server_default="false"),
+    Column("active", Boolean, nullable=False, server_default="true"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# One disposition per agent per call; setting it again replaces it. No foreign key to calls: an agent can
+# disposition a call before the journal has stored it. `agent_id` is NULL when a supervisor set it for the
+# call as a whole, or once the agent is deleted.
+call_dispositions = Table(
+    "call_dispositions",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("call_id", UUID(as_uuid=True), nullable=False),
+    Column("agent_id", UUID(as_uuid=True), ForeignKey("agents.id", ondelete="SET NULL")),
+    Column("code", Text, ForeignKey("dispositions.code"), nullable=False),
+    Column("notes", Text),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("call_id", "agent_id", name="uq_call_dispositions_call_agent"),
+)
+Index("ix_call_dispositions_agent", call_dispositions.c.agent_id)
+
+# A ticket: a customer's issue worked over one or more calls. `resolved_at` is set exactly while the case is
+# resolved; `created_by` is `agent:<id>` or `key:<API key name>`.
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")),
+    Column("customer_id", UUID(as_uuid=True), ForeignKey("customers.id", ondelete="SET NULL")),
+    Column("call_id", UUID(as_uuid=True)),  # the call it was opened from; no foreign key, as above
+    Column("subject", Text, nullable=False),
+    Column("status", Text, nullable=False, server_default="open"),
+    Column("priority", SmallInteger, nullable=False, server_default="0"),  # 0 (normal) to 9 (most urgent)
+    Column("sla_due_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("created_by", Text, nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
+    CheckConstraint(_one_of("status", CASE_STATUSES), name="ck_cases_status"),
+    CheckConstraint("priority BETWEEN 0 AND 9", name="ck_cases_priority"),
+    CheckConstraint("(status = 'resolved') = (resolved_at IS NOT NULL)", name="ck_cases_resolved_at"),
+)
+Index("ix_cases_customer_status", cases.c.customer_id, cases.c.status)
+Index("ix_cases_created_at_id", cases.c.created_at, cases.c.id)
+Index("ix_cases_call", cases.c.call_id)
+
+case_notes = Table(
+    "case_notes",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("author", Text, nullable=False),  # like cases.created_by
+    Column("body", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+Index("ix_case_notes_case", case_notes.c.case_id, case_notes.c.id)

@@ -8,6 +8,7 @@ even when the AGI session reports before the AMI journal has seen the channel.
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -25,11 +26,20 @@ def _header_value(value: Any) -> Any:
     return str(value)
 
 
+RECENT_KEPT = 10_000  # sessions kept in memory for the agents' screen-pops (the database has them all)
+
+
 class IvrRecorder:
     def __init__(self, *, bus: EventBus, ids: JournalIds, clock: Callable[[], datetime]) -> None:
         self._bus = bus
         self._ids = ids
         self._clock = clock
+        self._recent: OrderedDict[uuid.UUID, IvrSession] = OrderedDict()
+
+    def recent(self, call_id: uuid.UUID) -> IvrSession | None:
+        """The call's latest IVR session, if this process ran it lately: a screen-pop must not wait
+        for the journal to store it."""
+        return self._recent.get(call_id)
 
     def open(
         self, *, switch_id: str, uniqueid: str, linkedid: str, flow: str, flow_version: str, language: str
@@ -40,6 +50,10 @@ class IvrRecorder:
             linkedid=linkedid, flow=flow, flow_version=flow_version, started_at=now, language=language,
             leg_id=leg_key(switch_id, uniqueid),
         )
+        self._recent[session.call_id] = session
+        self._recent.move_to_end(session.call_id)
+        if len(self._recent) > RECENT_KEPT:
+            self._recent.popitem(last=False)
         self._publish(session, "IvrStarted", {"Flow": flow, "FlowVersion": flow_version, "Language": language})
         return session
 

@@ -1,8 +1,6 @@
 """The live ACD on the real switch: callers hold in [ccserver-acd], ccserver picks the agent, the agent's
-phone rings ([sim-agent]: a Local channel that rings, answers, talks and hangs up as SIM_AGENT_<ext>
-says), and what happened lands in PostgreSQL (decisions, agent state log, call events) and over REST.
-
-Skills and queues here are named `e2e_*` so agents other tests leave in the shared database never qualify.
+phone rings, and what happened lands in PostgreSQL (decisions, agent state log, call events), over REST
+and on the wallboard stream. Fixtures and helpers: tests/e2e/acd_env.py.
 """
 
 from __future__ import annotations
@@ -14,242 +12,38 @@ import shutil
 import subprocess
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-import httpx
 import pytest
 import uvicorn
 import websockets
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ccserver.acd.service import Acd
 from ccserver.api.app import create_app
-from ccserver.asterisk.ami_link import AmiLink
 from ccserver.asterisk.pjsip_agents import AgentProvisioner
 from ccserver.backbone import Backbone
 from ccserver.bench.harness import wait_until
-from ccserver.crm.acd_file import load_acd, read_acd_file
 from ccserver.crm.agents import pjsip_agents
 from ccserver.crm.database import session_factory
 from ccserver.events.model import call_key
-from ccserver.main import Ivr
 from ccserver.metrics import Metrics
 from ccserver.sandbox.paths import sandbox_paths
 from ccserver.sandbox.service import SandboxInfo, restart_asterisk
-from ccserver.supervisor import Supervisor
+from tests.e2e.acd_env import (
+    LINKEDID,
+    PROJECT_DIR,
+    Env,
+    acd_events,
+    agent_log,
+    enter_queue,
+    ready,
+    sim_agent,
+    state_of,
+    wait_events,
+)
 from tests.e2e.switch import AmiProxy, live_legs, place_inbound_call
 
-pytestmark = pytest.mark.sandbox
-
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-CALLER = '"Vera Queue" <+14155550142>'
-
-ACD_YAML = """
-skills:
-  e2e_billing: Billing (e2e)
-  e2e_tech: Technical (e2e)
-  e2e_sip: Reached over SIP (e2e)
-  lang:en: Speaks English
-not_ready_reasons:
-  break: {label: Break}
-  missed: {label: Missed an offered call}
-queues:
-  e2e_billing:
-    priority: 10
-    required_skills: {e2e_billing: 5}
-    wrapup_s: 3
-    strategy: most_skilled
-    announce_every_s: 30
-  e2e_relax:
-    required_skills: {e2e_billing: 5}
-    strategy: longest_idle
-    escalation:
-      - {after_s: 3, action: relax_skill, skill: e2e_billing, min_level: 3}
-  e2e_tech:
-    required_skills: {e2e_tech: 1}
-    wrapup_s: 0
-    strategy: longest_idle
-  e2e_sip:
-    required_skills: {e2e_sip: 1}
-    wrapup_s: 0
-  e2e_announce:
-    required_skills: {e2e_tech: 9}
-    announce_every_s: 10
-  e2e_watch:
-    required_skills: {e2e_tech: 1}
-    announce_every_s: 10
-agents:
-  "7101": {name: Ada Expert, sip_password: e2e-7101-secret, skills: {e2e_billing: 9}}
-  "7102": {name: Ben Junior, sip_password: e2e-7102-secret, skills: {e2e_billing: 3}}
-  "7103": {name: Cleo Tech, sip_password: e2e-7103-secret, skills: {e2e_tech: 5}}
-  "7104": {name: Dan Tech, sip_password: e2e-7104-secret, skills: {e2e_tech: 5, lang:en: 9}}
-  "7105": {name: Eve Softphone, sip_password: e2e-7105-secret, skills: {e2e_sip: 5}}
-"""
-
-
-# An IVR flow that takes a callback request for the e2e_tech queue at once.
-CALLBACK_FLOW = """
-flow: e2e_callback
-languages: [en]
-language: en
-start: callback
-nodes:
-  callback:
-    type: callback
-    prompt: callback_confirmed
-    queue: e2e_tech
-"""
-LINKEDID: dict[str, str] = {}  # call id -> linkedid of the callers enter_queue placed
-
-
-@dataclass
-class Env:
-    """The switch, the database, and a ccserver ACD (which a test may restart)."""
-
-    link: AmiLink
-    db: asyncpg.Connection
-    agents: dict[str, str]  # extension -> agent id
-    backbone: Backbone
-    db_engine: AsyncEngine
-    ivr: Ivr
-    api_key: str
-    acd: Acd = field(init=False)
-    http: httpx.AsyncClient = field(init=False)
-    supervisor: Supervisor = field(init=False)
-
-    async def start_acd(self, backbone: Backbone | None = None) -> None:
-        """A ccserver ACD on the test's switch link (or on `backbone`'s), answering the FastAGI paths."""
-        self.acd = Acd(backbone=backbone or self.backbone, sessions=session_factory(self.db_engine))
-        self.supervisor = Supervisor()
-        await self.acd.start(self.supervisor)
-        assert self.acd.loaded
-        self.ivr.acd = self.acd
-        app = create_app(settings=self.backbone.settings, engine=self.db_engine, live_acd=self.acd)
-        self.http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://ccserver",
-            headers={"Authorization": f"Bearer {self.api_key}"},
-        )
-
-    async def stop_acd(self, backbone: Backbone | None = None) -> None:
-        """As a stopping ccserver does: nothing more from it, what it decided is stored."""
-        (backbone or self.backbone).bus.unsubscribe(self.acd.live)
-        await self.http.aclose()
-        await self.acd.live.close()
-        await self.acd.store.flush()
-        await self.supervisor.stop()
-
-    async def restart_acd(self) -> None:
-        await self.stop_acd()
-        await self.start_acd()
-
-
-@pytest.fixture(scope="module")
-async def env(
-    backbone: Backbone, db_engine: AsyncEngine, asyncpg_dsn: str, tmp_path_factory: pytest.TempPathFactory,
-    api_key_factory: Any,
-) -> AsyncIterator[Env]:
-    path = tmp_path_factory.mktemp("acd") / "acd.yaml"
-    path.write_text(ACD_YAML)
-    spec, problems = read_acd_file(path)
-    assert problems == [] and spec is not None
-    sessions = session_factory(db_engine)
-    async with sessions() as session:
-        await load_acd(session=session, spec=spec)
-    flows = tmp_path_factory.mktemp("flows")
-    (flows / "e2e_callback.yaml").write_text(CALLBACK_FLOW)
-    ivr = Ivr(backbone.settings.model_copy(update={"ivr_dir": flows, "ivr_prompts_dir": PROJECT_DIR / "ivr_prompts"}),
-              backbone, db_engine)
-    assert ivr.flows.reload() == []
-    await ivr.server.start()
-    db = await asyncpg.connect(asyncpg_dsn)
-    rows = await db.fetch("SELECT id, extension FROM agents WHERE extension LIKE '71__'")
-    env = Env(
-        link=backbone.switches["sandbox"].link, db=db, agents={r["extension"]: str(r["id"]) for r in rows},
-        backbone=backbone, db_engine=db_engine, ivr=ivr, api_key=await api_key_factory("supervisor"),
-    )
-    await env.start_acd()
-    try:
-        yield env
-    finally:
-        for agent_id in env.agents.values():
-            if env.acd.live.engine.status(agent_id).state != "logged_out":
-                await env.acd.request_state(agent_id, "logged_out", None, "supervisor")
-        await env.stop_acd()
-        await db.close()
-        await ivr.server.close()
-
-
-@pytest.fixture(autouse=True)
-async def everyone_logged_out(env: Env) -> AsyncIterator[None]:
-    yield
-    for agent_id in env.agents.values():
-        if env.acd.live.engine.status(agent_id).state not in ("logged_out", "reserved", "on_call"):
-            await env.acd.request_state(agent_id, "logged_out", None, "supervisor")
-    await wait_until(lambda: env.acd.live.engine.waiting_count == 0 and not env.acd.live._places, timeout=30)
-
-
-async def sim_agent(link: AmiLink, extension: str, *, ring: int, talk: int) -> None:
-    await link.action({"Action": "Setvar", "Variable": f"SIM_AGENT_{extension}", "Value": f"{ring},{talk}"})
-
-
-async def enter_queue(
-    link: AmiLink, queue: str, *, stays: int, skills: str = "", priority: int = 0, keys: str | None = None,
-    did: str = "20199",
-) -> str:
-    """A caller of `did` handed to the ACD (as the IVR does): the call's id in ccserver. (The sandbox's
-    human fallback dials the callee simulator with the DID.)"""
-    variables = [f"CCSERVER_QUEUE={queue}", f"CCSERVER_SKILLS={skills}", f"CCSERVER_PRIORITY={priority}",
-                 f"__CCSERVER_DID={did}"]
-    if keys is not None:
-        variables.append(f"CALLER_DTMF={keys}")
-    reply = await link.action({
-        "Action": "Originate", "Channel": f"Local/{stays}@{'sim-caller' if keys is None else 'sim-ivr-caller'}",
-        "Context": "ccserver-acd", "Exten": "s", "Priority": "1", "CallerID": CALLER,
-        "Variable": ",".join(variables),
-    }, timeout=15)
-    assert reply[-1].get("Response") == "Success", reply[-1]
-    call_id = str(call_key("sandbox", str(reply[-1]["Uniqueid"])))
-    LINKEDID[call_id] = str(reply[-1]["Uniqueid"])
-    return call_id
-
-
-async def ready(env: Env, extension: str) -> None:
-    response = await env.http.post(f"/api/v1/agents/{env.agents[extension]}/state", json={"state": "ready"})
-    assert response.status_code == 200, response.text
-    assert response.json()["state"] in ("ready", "reserved")
-
-
-def state_of(env: Env, extension: str) -> str:
-    return env.acd.live.engine.status(env.agents[extension]).state
-
-
-async def acd_events(env: Env, call_id: str) -> list[str]:
-    rows = await env.db.fetch(
-        "SELECT event FROM call_events WHERE call_id = $1 AND event LIKE 'ccserver.Acd%' ORDER BY id", call_id
-    )
-    return [r["event"].removeprefix("ccserver.Acd") for r in rows]
-
-
-async def agent_log(env: Env, extension: str, since: float) -> list[tuple[str, str, str | None]]:
-    rows = await env.db.fetch(
-        "SELECT from_state, to_state, reason FROM agent_state_log WHERE agent_id = $1 AND at >= to_timestamp($2) "
-        "ORDER BY id", env.agents[extension], since,
-    )
-    return [(r["from_state"], r["to_state"], r["reason"]) for r in rows]
-
-
-async def wait_events(env: Env, call_id: str, *wanted: str, timeout: float = 30, times: int = 1) -> list[str]:
-    """The call's ACD events once each of `wanted` is among them (`times` times each)."""
-    async def arrived() -> bool:
-        events = await acd_events(env, call_id)
-        return all(events.count(w) >= times for w in wanted)
-
-    await wait_until(arrived, timeout=timeout)
-    return await acd_events(env, call_id)
-
+pytestmark = [pytest.mark.sandbox, pytest.mark.usefixtures("everyone_logged_out")]
 
 async def test_the_best_skilled_ready_agent_takes_the_call_then_wraps_up(env: Env) -> None:
     started = time.time()
@@ -647,3 +441,36 @@ async def test_callers_of_a_silent_switch_are_called_back_unless_still_holding_w
             await env.stop_acd(watched)
             await watched.stop()
             await env.start_acd()
+
+
+async def test_a_supervisor_listens_to_then_barges_into_an_agent_s_call_on_record(env: Env) -> None:
+    await sim_agent(env.link, "7103", ring=1, talk=20)
+    await sim_agent(env.link, "7199", ring=1, talk=60)  # the supervisor's phone: a simulated one
+    await ready(env, "7103")
+    call_id = await enter_queue(env.link, "e2e_tech", stays=30)
+    await wait_events(env, call_id, "Answered")
+
+    async def spy_starts(spied: str) -> int:  # the supervisor's phone is its own call in the journal
+        return int(await env.db.fetchval(
+            "SELECT count(*) FROM call_events WHERE event = 'ChanSpyStart' AND raw->>'SpyeeChannel' = $1", spied))
+
+    for n, mode in enumerate(("listen", "barge"), start=1):
+        response = await env.http.post(f"/api/v1/agents/{env.agents['7103']}/monitor",
+                                       json={"mode": mode, "extension": "7199"})
+        assert response.status_code == 202, response.text
+        spied_channel = response.json()["spied_channel"]
+        assert spied_channel.startswith("Local/7103@sim-agent")
+
+        async def spied(n: int = n, channel: str = spied_channel) -> bool:  # ChanSpy began on the switch
+            return await spy_starts(channel) >= n
+
+        await wait_until(spied, timeout=15)
+    recorded = [json.loads(r["raw"]) for r in await env.db.fetch(
+        "SELECT raw FROM call_events WHERE call_id = $1 AND event = 'ccserver.AcdSupervisorMonitor' ORDER BY id",
+        call_id)]
+    assert [(r["Mode"], r["SupervisorExtension"]) for r in recorded] == [("listen", "7199"), ("barge", "7199")]
+    assert all(r["By"] and r["AgentId"] == env.agents["7103"] for r in recorded)
+
+    idle = await env.http.post(f"/api/v1/agents/{env.agents['7104']}/monitor",
+                               json={"mode": "whisper", "extension": "7199"})
+    assert idle.status_code == 409

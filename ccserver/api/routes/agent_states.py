@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
 
-from ccserver.acd.live import AgentNotRouted
+from ccserver.acd.places import AgentNotRouted
 from ccserver.api.agent_access import AgentReader, AgentStateWriter
 from ccserver.api.deps import ContextDep, SessionDep
 from ccserver.api.schemas.agents import AgentStateOut, StateChangeOut, StateChangePage, StateRequest

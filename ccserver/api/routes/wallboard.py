@@ -19,9 +19,17 @@ from ccserver.api.auth import require_role
 from ccserver.api.deps import AppContext
 from ccserver.api.schemas.common import problem_responses
 from ccserver.api.schemas.wallboard import QueueStatsOut, WallboardOut
+from ccserver.api.socket_auth import (
+    FORBIDDEN,
+    SERVER_ERROR,
+    TRY_AGAIN_LATER,
+    UNAUTHENTICATED,
+    socket_key,
+    until_closed,
+)
 from ccserver.api.wallboard_feed import AcdUnavailable, Board, WallboardFeed
 from ccserver.crm.acd_model import NAME_PATTERN
-from ccserver.crm.apikeys import ApiKey, Role, authenticate
+from ccserver.crm.apikeys import ApiKey, Role
 from ccserver.crm.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -30,7 +38,6 @@ READERS = (Role.ADMIN, Role.SUPERVISOR, Role.INTEGRATOR)
 WallboardReader = Annotated[ApiKey, Depends(require_role(*READERS))]
 PUSH_EVERY_S = 1.0  # a frame each second while anything changed ...
 HEARTBEAT_S = 10.0  # ... and at least this often regardless
-UNAUTHENTICATED, FORBIDDEN, TRY_AGAIN_LATER, SERVER_ERROR = 4401, 4403, 1013, 1011
 
 router = APIRouter(tags=["wallboard"], responses=problem_responses(401, 403, 503))
 
@@ -77,7 +84,7 @@ async def wallboard_socket(websocket: WebSocket) -> None:
     set headers on a WebSocket) or `Authorization: Bearer`. Closes with 4401 without a valid key,
     4403 for a role that may not read, 1013 while there is no live ACD."""
     context: AppContext = websocket.app.state.context
-    key = await _socket_key(websocket, context)
+    key = await socket_key(websocket, context)
     await websocket.accept()  # closing after accepting: a browser sees the close code
     if key is None:
         await websocket.close(UNAUTHENTICATED, "send a valid API key as ?key= or Authorization: Bearer")
@@ -88,19 +95,8 @@ async def wallboard_socket(websocket: WebSocket) -> None:
     feed: WallboardFeed = websocket.app.state.wallboard
     async with asyncio.TaskGroup() as group:
         pushing = group.create_task(_push(websocket, feed), name="wallboard push")
-        await _until_closed(websocket)
+        await until_closed(websocket)
         pushing.cancel()
-
-
-async def _socket_key(websocket: WebSocket, context: AppContext) -> ApiKey | None:
-    secret = websocket.query_params.get("key")
-    if secret is None:
-        scheme, _, credentials = websocket.headers.get("authorization", "").partition(" ")
-        secret = credentials.strip() if scheme.lower() == "bearer" else None
-    if not secret:
-        return None
-    async with context.sessions() as session:
-        return await authenticate(session=session, key=secret)
 
 
 async def _push(websocket: WebSocket, feed: WallboardFeed) -> None:
@@ -120,9 +116,3 @@ async def _push(websocket: WebSocket, feed: WallboardFeed) -> None:
     except Exception:
         log.exception("wallboard push failed")
         await websocket.close(SERVER_ERROR, "the wallboard could not be built")
-
-
-async def _until_closed(websocket: WebSocket) -> None:
-    """Until the client goes (messages from it are not used)."""
-    while (await websocket.receive())["type"] != "websocket.disconnect":
-        pass

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ccserver.acd.agent_requests import events_for_request
 from ccserver.acd.agi import parse_skills
-from ccserver.acd.live import _events_for
 from ccserver.routing import Login, Logout, NotReady, Ready
 from ccserver.routing.agent_states import EndWrapupEarly, ExtendWrapup
 from ccserver.routing.model import AgentStatus
@@ -34,4 +34,4 @@ def test_a_requested_state_becomes_the_engine_s_agent_events(
     state: str, asked: str, reason: str | None, extend: float | None, events: list[object],
 ) -> None:
     status = AgentStatus(agent_id="a1", state=state)  # type: ignore[arg-type]
-    assert _events_for(status, asked, reason, extend) == events
+    assert events_for_request(status, asked, reason, extend) == events
