@@ -28,8 +28,9 @@ from ccserver.settings import Settings
 
 ApiKeyFactory = Callable[[str], Awaitable[str]]
 
-# The live ACD's end-to-end fixtures (`env`, `everyone_logged_out`): made only where a test asks for them.
-pytest_plugins = ["tests.e2e.acd_env"]
+# Fixtures made only where a test asks for them: the live ACD's end-to-end ones (`env`, `served`,
+# `everyone_logged_out`) and Debian's headless Chromium (`browser`, `page`).
+pytest_plugins = ["tests.e2e.acd_env", "tests.browser.chromium"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

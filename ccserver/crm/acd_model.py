@@ -7,10 +7,12 @@ relative to the item, so REST turns them into `body...` locations and the file l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Set
 from typing import Annotated, Literal
+from urllib.parse import quote
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from ccserver.crm.errors import FieldError
 
@@ -94,6 +96,9 @@ EscalationStep = Annotated[
 ]
 
 
+SCREENPOP_PLACEHOLDERS = ("caller", "call_id", "queue", "account", "customer_id")
+
+
 class QueueConfig(BaseModel):
     """Everything about a queue but its name."""
 
@@ -114,6 +119,29 @@ class QueueConfig(BaseModel):
     announce_position: bool = True
     announce_wait: bool = True
     escalation: list[EscalationStep] = Field(default_factory=list, max_length=20)
+    screenpop_url: str | None = Field(
+        None, max_length=500, examples=["https://crm.example/cust?phone={caller}"],
+        description="An external CRM page the agent's desktop opens with the call: http(s) URL with "
+                    f"placeholders {', '.join('{' + p + '}' for p in SCREENPOP_PLACEHOLDERS)}.",
+    )
+
+    @field_validator("screenpop_url")
+    @classmethod
+    def _screenpop_template(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http:// or https:// URL")
+        unknown = set(re.findall(r"{([^{}]*)}", value)) - set(SCREENPOP_PLACEHOLDERS)
+        if unknown:
+            known = ", ".join(SCREENPOP_PLACEHOLDERS)
+            raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}} (known: {known})")
+        return value
+
+
+def screenpop_url(template: str, values: Mapping[str, str | None]) -> str:
+    """The queue's CRM URL for one call: each placeholder replaced by its value, URL-encoded ("" if unknown)."""
+    return re.sub(r"{([^{}]*)}", lambda m: quote(values.get(m.group(1)) or "", safe=""), template)
 
 
 class AgentConfig(BaseModel):

@@ -286,6 +286,7 @@ queues = Table(
     Column("announce_position", Boolean, nullable=False, server_default="true"),
     Column("announce_wait", Boolean, nullable=False, server_default="true"),
     Column("escalation", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("screenpop_url", Text),  # external CRM page template for the agent's desktop
     Column("version", Integer, nullable=False, server_default="1"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

@@ -17,10 +17,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ccserver.crm.acd_model import screenpop_url
 from ccserver.crm.cases import open_cases_for_customer
 from ccserver.crm.customers import Customer, find_by_phone, get_customer
 from ccserver.crm.dispositions import recent_interactions
 from ccserver.crm.errors import NotFound
+from ccserver.crm.queues import get_queue
 from ccserver.desktop.feed import AgentFeed
 from ccserver.events.model import IvrSession
 
@@ -71,7 +73,9 @@ class Desktop:
                 row for row in await self._history(session, customer.id) if str(row.get("call_id")) != offer["call_id"]
             ]
             cases = [] if customer is None else await self._open_cases(session, customer.id)
+            crm_url = await _crm_url(session, offer, customer)
         return {
+            "crm_url": crm_url,
             "ivr": None if ivr is None else {
                 "flow": ivr.flow, "path": list(ivr.path), "collected": dict(ivr.collected), "language": ivr.language,
                 "routing": dict(ivr.routing), "outcome": ivr.outcome,
@@ -101,6 +105,21 @@ class Desktop:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+async def _crm_url(session: AsyncSession, offer: dict[str, Any], customer: Customer | None) -> str | None:
+    """The queue's external CRM page for this call (`screenpop_url`), if it has one."""
+    try:
+        template = (await get_queue(session=session, name=offer["queue"])).config.screenpop_url
+    except NotFound:
+        return None
+    if template is None:
+        return None
+    return screenpop_url(template, {
+        "caller": offer.get("caller_number"), "call_id": offer["call_id"], "queue": offer["queue"],
+        "account": None if customer is None else customer.account_number,
+        "customer_id": None if customer is None else str(customer.id),
+    })
 
 
 def _customer(customer: Customer) -> dict[str, Any]:

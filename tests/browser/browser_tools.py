@@ -1,5 +1,5 @@
 """What the browser tests share: the real app served by uvicorn on a free port of the test's own event loop,
-how Debian's headless Chromium is started (never `playwright install`), and screenshots saved to
+and screenshots saved to
 artifacts/screenshots/ for a person to look at."""
 
 from __future__ import annotations
@@ -13,9 +13,6 @@ import uvicorn
 from fastapi import FastAPI
 from playwright.async_api import Page
 
-CHROMIUM = "/usr/bin/chromium"  # apt-get install chromium (scripts/bootstrap.sh does)
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 

@@ -1,14 +1,13 @@
-"""Fixtures of the browser tests: a headless Chromium for the session, a fresh page per test (which fails
-the test if the page's scripts threw), and the servers a test started, stopped after it."""
+"""Fixtures of the browser tests: the servers a test started, stopped after it. The browser and the page
+come from tests/browser/chromium.py."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
 import pytest
-from browser_tools import CHROMIUM, CHROMIUM_ARGS, LiveServer, ServeApp
+from browser_tools import LiveServer, ServeApp
 from fastapi import FastAPI
-from playwright.async_api import Browser, Page, async_playwright
 
 
 @pytest.fixture
@@ -25,22 +24,3 @@ async def serve() -> AsyncIterator[ServeApp]:
     yield start
     for server in servers:
         await server.stop()
-
-
-@pytest.fixture(scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        await chromium.close()
-
-
-@pytest.fixture
-async def page(browser: Browser) -> AsyncIterator[Page]:
-    context = await browser.new_context(viewport={"width": 1280, "height": 860})
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    await context.close()
-    assert not errors, f"the page's scripts failed: {errors}"

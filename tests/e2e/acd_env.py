@@ -65,6 +65,7 @@ queues:
     required_skills: {e2e_tech: 1}
     wrapup_s: 0
     strategy: longest_idle
+    screenpop_url: "https://crm.example/cust?phone={caller}&acct={account}"
   e2e_sip:
     required_skills: {e2e_sip: 1}
     wrapup_s: 0

@@ -239,17 +239,23 @@ async def test_a_caller_lost_with_a_restarting_switch_is_called_back_at_their_pl
     assert customer_legs >= 1  # the customer really was dialed
 
 
-async def test_a_blind_transfer_to_another_queue_is_tracked_and_the_caller_queues_again(env: Env) -> None:
-    await sim_agent(env.link, "7103", ring=1, talk=30)
-    await sim_agent(env.link, "7101", ring=1, talk=2)
-    await ready(env, "7103")
+async def on_a_call_with(env: Env, extension: str, *, talk: int) -> tuple[str, str]:
+    """A caller of e2e_tech talking to the (simulated) agent: the call id and the agent's side of the call."""
+    await sim_agent(env.link, extension, ring=1, talk=talk)
+    await ready(env, extension)
     call_id = await enter_queue(env.link, "e2e_tech", stays=40)
     await wait_events(env, call_id, "Answered")
     tracker = env.backbone.switches["sandbox"].ingest.tracker
     agent_side = [g.channel for g in live_legs(tracker, LINKEDID[call_id])
-                  if g.channel.startswith("Local/7103@sim-agent") and g.channel.endswith(";1")]
+                  if g.channel.startswith(f"Local/{extension}@sim-agent") and g.channel.endswith(";1")]
     assert len(agent_side) == 1
-    await env.link.action({"Action": "BlindTransfer", "Channel": agent_side[0], "Context": "ccserver-transfer",
+    return call_id, agent_side[0]
+
+
+async def test_a_blind_transfer_to_another_queue_is_tracked_and_the_caller_queues_again(env: Env) -> None:
+    await sim_agent(env.link, "7101", ring=1, talk=2)
+    call_id, agent_side = await on_a_call_with(env, "7103", talk=30)
+    await env.link.action({"Action": "BlindTransfer", "Channel": agent_side, "Context": "ccserver-transfer",
                            "Exten": "q-e2e_billing"})
     await wait_events(env, call_id, "Transferred")
     await wait_until(lambda: state_of(env, "7103") == "ready", timeout=10)  # e2e_tech has no wrap-up
@@ -263,23 +269,18 @@ async def test_a_blind_transfer_to_another_queue_is_tracked_and_the_caller_queue
 
 
 async def test_an_attended_transfer_to_another_agent_is_tracked_and_ends_the_first_agent_s_part(env: Env) -> None:
-    await sim_agent(env.link, "7103", ring=1, talk=60)
     await sim_agent(env.link, "7101", ring=1, talk=4)
-    await ready(env, "7103")
-    call_id = await enter_queue(env.link, "e2e_tech", stays=40)
-    await wait_events(env, call_id, "Answered")
-    tracker = env.backbone.switches["sandbox"].ingest.tracker
-    agent_side = [g.channel for g in live_legs(tracker, LINKEDID[call_id])
-                  if g.channel.startswith("Local/7103@sim-agent") and g.channel.endswith(";1")]
+    call_id, agent_side = await on_a_call_with(env, "7103", talk=60)
     # the agent keys the attended-transfer code and 7101 ([ccserver-transfer]), talks to them, hangs up
-    await env.link.action({"Action": "Atxfer", "Channel": agent_side[0], "Exten": "7101"})
+    await env.link.action({"Action": "Atxfer", "Channel": agent_side, "Exten": "7101"})
 
     def consulting() -> bool:
-        return any(g.channel.startswith("Local/7101@sim-agent") for g in live_legs(tracker, LINKEDID[call_id]))
+        legs = live_legs(env.backbone.switches["sandbox"].ingest.tracker, LINKEDID[call_id])
+        return any(g.channel.startswith("Local/7101@sim-agent") for g in legs)
 
     await wait_until(consulting, timeout=15)
     await asyncio.sleep(1.5)  # 7101 answers
-    await env.link.action({"Action": "Hangup", "Channel": agent_side[0]})
+    await env.link.action({"Action": "Hangup", "Channel": agent_side})
     events = await wait_events(env, call_id, "Ended", timeout=20)
     assert events == ["Queued", "Offered", "Answered", "Transferred", "Ended"]
     raw = await env.db.fetchval(

@@ -2,17 +2,16 @@
 extension and password and goes ready; a caller dials in on the real sandbox switch, keys an account
 number in the IVR and queues; the agent's page pops the right customer and IVR path; after the call the
 agent sets a disposition and opens a case; the wallboard page and the KPIs show the call.
-Screenshots: artifacts/screenshots/e2e-*.png. Fixtures: tests/e2e/acd_env.py."""
+Screenshots: artifacts/screenshots/e2e-*.png. Fixtures: tests/e2e/acd_env.py, tests/browser/chromium.py."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from ccserver.crm.cases import create_case
 from ccserver.crm.customers import PhoneInput, create_customer
@@ -23,30 +22,9 @@ from tests.e2e.switch import place_inbound_call
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.usefixtures("everyone_logged_out")]
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's (scripts/bootstrap.sh); never `playwright install`
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 CALLER_NUMBER = "+14155550171"
 SOON = 20_000  # ms
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        await chromium.close()
-
-
-@pytest.fixture
-async def page(browser: Browser) -> AsyncIterator[Page]:
-    context = await browser.new_context(viewport={"width": 1280, "height": 860})
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    await context.close()
-    assert not errors, f"the page's scripts failed: {errors}"
 
 
 async def shot(page: Page, name: str) -> None:

@@ -87,6 +87,7 @@ async def test_the_agent_s_page_gets_the_offer_then_the_screen_pop_then_the_call
         assert pop["ivr"]["flow"] == "e2e_support" and pop["ivr"]["collected"] == {"account": "41001009"}
         assert pop["ivr"]["path"][:2] == ["e2e_support:account", "e2e_support:support"]
         assert [c["subject"] for c in pop["open_cases"]] == [case.case.subject]
+        assert pop["crm_url"] == f"https://crm.example/cust?phone=%2B14155550163&acct={customer.account_number}"
         await page.until("answered", call_id=call_id)
         await page.until("ended", call_id=call_id)
         kinds = [f["kind"] for f in page.seen]
