@@ -9,7 +9,9 @@ HOLD_CONTEXT = "ccserver-acd"
 OFFER_CONTEXT = "ccserver-acd-offer"
 CALLBACK_CONTEXT = "ccserver-acd-callback"
 TRANSFER_CONTEXT = "ccserver-transfer"  # q-<queue> or an agent's extension
-AGENT_CHANNEL = "Local/{ext}@ccserver-acd-agent"  # rings the agent as CCSERVER_AGENT_DIAL says
+# rings the agent as CCSERVER_AGENT_DIAL says; /n: not optimized away, so this channel (its ChannelId) lasts
+# as long as the agent is on the call
+AGENT_CHANNEL = "Local/{ext}@ccserver-acd-agent/n"
 NOT_ANSWERED = {"NOANSWER": "ring no answer", "BUSY": "agent busy", "CHANUNAVAIL": "agent unreachable",
                 "CONGESTION": "agent unreachable"}
 TRANSFERS = ("BlindTransfer", "AttendedTransfer")

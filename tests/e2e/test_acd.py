@@ -175,6 +175,9 @@ async def test_a_callback_request_keeps_its_place_and_the_agent_calls_back(env: 
     await ready(env, "7103")
     events = await wait_events(env, call_id, "Ended", timeout=30)
     assert events[-3:] == ["Offered", "Answered", "Ended"]
+    ended = json.loads(await env.db.fetchval(
+        "SELECT raw FROM call_events WHERE call_id = $1 AND event = 'ccserver.AcdEnded'", call_id))
+    assert 2.5 < float(ended["TalkS"]) < 6  # the agent talks 3 s: the call lasts until then, not until Local's swap
 
 
 async def test_an_agent_who_logs_out_gets_no_call_and_waiting_calls_wait(env: Env) -> None:
