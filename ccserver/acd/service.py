@@ -17,10 +17,10 @@ from ccserver.acd.agi import AcdAgi
 from ccserver.acd.journal import AcdJournal
 from ccserver.acd.live import LiveAcd
 from ccserver.acd.live_view import LiveWallboard, live_wallboard
-from ccserver.acd.places import CallPlace
+from ccserver.acd.places import TRANSFER_CONTEXT, CallPlace
 from ccserver.acd.store import AcdStore
-from ccserver.acd.supervision import MODES, RING_S, MonitorPlan, agent_side, plan_monitor, transfer_action
-from ccserver.asterisk.ami_link import AmiActionFailed, AmiNotConnected
+from ccserver.acd.supervision import MODES, RING_S, MonitorPlan, agent_side, plan_monitor, transfer_exten
+from ccserver.asterisk.ami_link import AmiActionFailed
 from ccserver.asterisk.gateway import SwitchUnavailable
 from ccserver.backbone import Backbone
 from ccserver.crm import acd_rows
@@ -34,8 +34,8 @@ from ccserver.supervisor import Supervisor
 log = logging.getLogger(__name__)
 
 CONFIG_POLL_S = 5.0
-RESYNC_WAIT_S = 15.0
-SWITCH_WATCH_S = 0.5  # how long restoring held calls waits for the switches' resync
+RESYNC_WAIT_S = 15.0  # how long restoring held calls waits for the switches' resync
+SWITCH_WATCH_S = 0.5  # how often the switches' links are looked at (a silent switch's callers)
 ON_A_CALL_AT_RESTART = "on a call when ccserver restarted"
 
 
@@ -239,10 +239,11 @@ class Acd:
         trackers = {switch_id: switch.ingest.tracker for switch_id, switch in self._backbone.switches.items()}
         call_id, place, agent_channel = agent_side(self.live, trackers, agent_id)
         self.live.note(call_id, "TransferAsked", by=by, to_queue=queue, to_extension=extension)
-        link = self._backbone.switches[place.switch_id].link
         try:
-            await link.action(transfer_action(agent_channel, queue=queue, extension=extension))
-        except (AmiNotConnected, AmiActionFailed, TimeoutError) as exc:
+            await self._backbone.gateway().blind_transfer(
+                place.switch_id, agent_channel, TRANSFER_CONTEXT, transfer_exten(queue=queue, extension=extension)
+            )
+        except AmiActionFailed as exc:  # e.g. the call ended meanwhile
             raise SwitchUnavailable(f"{place.switch_id}: {exc}") from exc
         return call_id
 

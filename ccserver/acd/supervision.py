@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ccserver.acd.live import LiveAcd
-from ccserver.acd.places import AGENT_CHANNEL, TRANSFER_CONTEXT, CallPlace
+from ccserver.acd.places import AGENT_CHANNEL, CallPlace
 from ccserver.events.tracker import CallTracker
 
 Mode = Literal["listen", "whisper", "barge"]
@@ -55,10 +55,9 @@ def agent_side(live: LiveAcd, trackers: dict[str, CallTracker], agent_id: str) -
     return call_id, place, agent_channel
 
 
-def transfer_action(agent_channel: str, *, queue: str | None, extension: str | None) -> dict[str, str]:
-    """The AMI BlindTransfer that hands the caller on, as if the agent's phone did it ([ccserver-transfer])."""
-    target = f"q-{queue}" if queue else str(extension)
-    return {"Action": "BlindTransfer", "Channel": agent_channel, "Context": TRANSFER_CONTEXT, "Exten": target}
+def transfer_exten(*, queue: str | None, extension: str | None) -> str:
+    """Where in [ccserver-transfer] a transfer goes: `q-<queue>` or the agent's extension."""
+    return f"q-{queue}" if queue else str(extension)
 
 
 def plan_monitor(

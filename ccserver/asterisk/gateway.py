@@ -72,6 +72,10 @@ class SwitchGateway:
             "Action": "Redirect", "Channel": channel, "Context": context, "Exten": exten, "Priority": str(priority),
         })
 
+    async def blind_transfer(self, switch_id: str, channel: str, context: str, exten: str) -> None:
+        """As if `channel`'s phone transferred its peer to `exten@context` (its own part of the call ends)."""
+        await self._send(switch_id, {"Action": "BlindTransfer", "Channel": channel, "Context": context, "Exten": exten})
+
     async def originate(self, switch_id: str, fields: dict[str, str], *, timeout: float) -> dict[str, str]:
         """Originate and wait (up to `timeout`) for its OriginateResponse: `Response` is Success once the
         channel answered, Failure with a `Reason` (Asterisk's cause) when it did not."""
