@@ -113,7 +113,8 @@ ccserver demo
   agent desk   {base}/agent   sign in as 1001 / demo-1001-secret (any demo agent: dialplans/acd.yaml)
   wallboard    {base}/wallboard?key={key}
                API: curl -H 'Authorization: Bearer {key}' {base}/api/v1/wallboard
-  KPIs         curl -H 'Authorization: Bearer {key}' '{base}/api/v1/reports/kpis?group_by=queue&format=csv'
+  reports      {base}/reports?key={key}   (KPIs with charts; CSV:
+               curl -H 'Authorization: Bearer {key}' '{base}/api/v1/reports/kpis?group_by=queue&format=csv')
   agents       curl -H 'Authorization: Bearer {key}' {base}/api/v1/agents
   routing      curl -H 'Authorization: Bearer {key}' {base}/api/v1/calls/<id>/routing   (why that agent)
   calls        curl -H 'Authorization: Bearer {key}' {base}/api/v1/calls

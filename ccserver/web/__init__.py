@@ -1,6 +1,7 @@
-"""The browser pages: the agent desktop at /agent and the supervisor wallboard at /wallboard. Plain HTML,
-JavaScript modules and CSS, served as they are (no build step, nothing from the internet); the pages
-load their scripts and style from /static/. They talk to the REST API and WebSockets like any client."""
+"""The browser pages: the agent desktop at /agent, the supervisor wallboard at /wallboard and the KPI
+reports at /reports. Plain HTML, JavaScript modules and CSS, served as they are (no build step, nothing
+from the internet); the pages load their scripts and style from /static/. They talk to the REST API and
+WebSockets like any client."""
 
 from __future__ import annotations
 
@@ -37,6 +38,11 @@ async def agent_page() -> FileResponse:
 @router.get("/wallboard")
 async def wallboard_page() -> FileResponse:
     return FileResponse(WEB_DIR / "wallboard.html", headers=PAGE_HEADERS)
+
+
+@router.get("/reports")
+async def reports_page() -> FileResponse:
+    return FileResponse(WEB_DIR / "reports.html", headers=PAGE_HEADERS)
 
 
 class WebAssets(StaticFiles):

@@ -1,5 +1,6 @@
 // The agent desktop: sign in, set your state, see who is calling the moment the call is offered,
-// take notes, and wrap the call up (disposition, an optional case, then ready or not ready).
+// take notes, transfer the caller to a queue or another agent, and wrap the call up (disposition, an
+// optional case, then ready or not ready).
 // Fed by /ws/agents/{id}: offer -> screenpop -> answered -> ended (or withdrawn), and state changes.
 
 import {
@@ -50,14 +51,16 @@ async function start(session) {
   desk.agentId = session.agentId;
   try {
     const agentPath = `/api/v1/agents/${encodeURIComponent(session.agentId)}`;
-    const [agent, reasons, dispositions] = await Promise.all([
+    const [agent, reasons, dispositions, queues] = await Promise.all([
       desk.api("GET", agentPath),
       desk.api("GET", "/api/v1/not-ready-reasons"),
       desk.api("GET", "/api/v1/dispositions?active_only=true"),
+      desk.api("GET", "/api/v1/queues"),
     ]);
     $("who").textContent = `${agent.name} · ${agent.extension}`;
     desk.reasons = reasons.map((r) => ({ value: r.code, label: r.label }));
     desk.dispositions = dispositions.map((d) => ({ value: d.code, label: d.label }));
+    options($("transfer").queue, queues.map((q) => ({ value: q.name, label: q.name })), { placeholder: "Choose…" });
     setState(agent.state);
   } catch (error) {
     const refused = [401, 403, 404, 422].includes(error.status);
@@ -112,6 +115,7 @@ function onFrame(frame) {
       if (desk.call && desk.call.phase === "ended") say("The last call was left without a disposition.");
       desk.call = newCall(data);
       $("call-notes").value = "";
+      $("transfer").reset();
       break;
     case "screenpop":
       if (ours) desk.call.pop = data;
@@ -225,6 +229,7 @@ function renderCall() {
   const number = offer.callback_number || offer.caller_number;
   $("pop-number").textContent = offer.caller_name && number ? number : "";
   renderPop(call.pop);
+  $("transfer").hidden = phase !== "talking";
   $("notes-box").hidden = phase === "ended";
   $("wrapup").hidden = phase !== "ended";
   tick();
@@ -245,6 +250,9 @@ function renderPop(pop) {
     ["Language", customer.language],
     ["Phones", customer.phones.map((p) => (p.label ? `${p.number} (${p.label})` : p.number)).join(", ")],
   ] : pop?.error ? [["Why", pop.error]] : []);
+  const crm = $("pop-crm");  // the queue's external CRM page (screenpop_url), opened by the agent
+  crm.hidden = !/^https?:\/\//.test(pop?.crm_url ?? "");
+  if (crm.hidden) crm.removeAttribute("href"); else crm.href = pop.crm_url;
 
   const ivr = pop?.ivr;
   $("pop-ivr-flow").textContent = ivr ? ivr.flow : "";
@@ -278,6 +286,33 @@ function list(ul, items, none, render) {
   if (!items) ul.replaceChildren(el("li", { class: "empty" }, "…"));
   else if (!items.length) ul.replaceChildren(el("li", { class: "empty" }, none));
   else ul.replaceChildren(...items.map((item) => el("li", {}, ...render(item))));
+}
+
+// ---- transfer -------------------------------------------------------------------------------------------
+
+/** A blind transfer of the call in hand; the call then leaves this desk (`ended` on the stream, wrap-up). */
+async function transfer(event) {
+  event.preventDefault();
+  const form = event.target;
+  const [queue, extension] = [form.queue.value, form.extension.value.trim()];
+  if (!desk.call || desk.call.phase !== "talking") return;
+  if (!queue && !extension) {
+    say("Choose a queue or type an agent's extension to transfer to.");
+    form.queue.focus();
+    return;
+  }
+  const where = queue ? `queue ${queue}` : `extension ${extension}`;
+  form.inert = true;
+  try {
+    const path = `/api/v1/agents/${encodeURIComponent(desk.agentId)}/transfer`;
+    await desk.api("POST", path, queue ? { queue } : { extension });
+    say(`Transferred to ${where}.`);
+    form.reset();
+  } catch (error) {
+    say(`The transfer to ${where} did not go through: ${error.message}`);
+  } finally {
+    form.inert = false;
+  }
 }
 
 // ---- wrap-up ---------------------------------------------------------------------------------------------
@@ -356,6 +391,9 @@ function say(text) {
 $("signin-form").addEventListener("submit", signInWithPassword);
 $("key-form").addEventListener("submit", signInWithKey);
 $("wrapup").addEventListener("submit", wrapUp);
+$("transfer").addEventListener("submit", transfer);
+$("transfer").queue.addEventListener("change", (event) => event.target.value && ($("transfer").extension.value = ""));
+$("transfer").extension.addEventListener("input", (event) => event.target.value && ($("transfer").queue.value = ""));
 $("btn-ready").addEventListener("click", () => fromButton("ready"));
 $("btn-not-ready").addEventListener("click", () => fromButton("not_ready"));
 $("btn-logout").addEventListener("click", () => fromButton("logged_out"));

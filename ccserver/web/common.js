@@ -1,5 +1,5 @@
-// What the agent desktop and the wallboard share: the API key kept for the tab, REST calls with it,
-// a WebSocket that reconnects (and resumes where it left off), the server's clock, small DOM helpers.
+// What the pages (agent desktop, wallboard, reports) share: the API key kept for the tab, REST calls with
+// it, a WebSocket that reconnects (and resumes where it left off), the server's clock, small DOM helpers.
 
 export const STATE_LABELS = {
   ready: "Ready", not_ready: "Not ready", reserved: "Ringing", on_call: "On call", wrap_up: "Wrap-up",
@@ -15,6 +15,35 @@ export const stored = {
   save(name, value) { sessionStorage.setItem(name, JSON.stringify(value)); },
   forget(name) { sessionStorage.removeItem(name); },
 };
+
+/**
+ * A page opened with an API key (the wallboard, the reports): the key comes from `?key=` (taken once, then
+ * removed from the address bar and history), from this tab's storage, or from the page's #signin-form
+ * (a `key` field; errors in #signin-error). It is kept for the tab under `session`; then `start(key)`.
+ * Without one, `showSignIn()`.
+ */
+export function signInWithKey(session, { start, showSignIn }) {
+  const begin = (key) => {
+    stored.save(session, { key });
+    start(key);
+  };
+  document.getElementById("signin-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const key = event.target.key.value.trim();
+    event.target.reset();
+    document.getElementById("signin-error").textContent = "";
+    begin(key);
+  });
+  const url = new URL(location.href);
+  const fromAddress = url.searchParams.get("key");
+  if (fromAddress) {
+    url.searchParams.delete("key");
+    history.replaceState(null, "", url.pathname + url.search + url.hash);
+  }
+  const key = fromAddress || stored.load(session)?.key;
+  if (key) begin(key);
+  else showSignIn();
+}
 
 // ---- REST ----------------------------------------------------------------------------------------
 
@@ -32,24 +61,41 @@ function problemText(status, problem) {
   return [problem.detail || problem.title, ...fields].filter(Boolean).join(" ");
 }
 
-/** `const api = apiWith(key); await api("POST", "/api/v1/...", body)` -> the JSON answer, or throws ApiError. */
+/**
+ * `const api = apiWith(key); await api("POST", "/api/v1/...", body)` -> the JSON answer, or throws ApiError.
+ * `await api.file(path, "text/csv")` -> {blob, filename}: a download that needs the key in its header.
+ */
 export function apiWith(key) {
-  return async function api(method, path, body) {
-    const headers = { Accept: "application/json" };
+  async function send(method, path, body, accept) {
+    const headers = { Accept: accept };
     if (key) headers.Authorization = `Bearer ${key}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    let response;
     try {
-      response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      return await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch {
       throw new ApiError(0, { detail: "The server cannot be reached." });
     }
-    const text = await response.text();
-    let data = null;
-    try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+  }
+
+  async function api(method, path, body) {
+    const response = await send(method, path, body, "application/json");
+    const data = await jsonOf(response);
     if (!response.ok) throw new ApiError(response.status, data);
     return data;
+  }
+
+  api.file = async (path, accept) => {
+    const response = await send("GET", path, undefined, accept);
+    if (!response.ok) throw new ApiError(response.status, await jsonOf(response));
+    const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+    return { blob: await response.blob(), filename: named ? named[1] : "download" };
   };
+  return api;
+}
+
+async function jsonOf(response) {
+  const text = await response.text();
+  try { return text ? JSON.parse(text) : null; } catch { return null; }
 }
 
 // ---- the live socket -------------------------------------------------------------------------------

@@ -1,31 +1,25 @@
-// The supervisor's wallboard: a tile per queue, every logged-in agent, and today's calls per hour.
-// Fed by /ws/wallboard (GET /api/v1/wallboard's body with `at`: at once, then each second while anything
-// changes); the chart comes from /api/v1/reports/kpis?group_by=hour, read again every minute.
+// The supervisor's wallboard: a tile per queue, every logged-in agent (with the supervisor's actions, see
+// supervise.js), and today's calls per hour. Fed by /ws/wallboard (GET /api/v1/wallboard's body with `at`:
+// at once, then each second while anything changes); the chart comes from
+// /api/v1/reports/kpis?group_by=hour, read again every minute.
 
-import { LiveSocket, STATE_LABELS, apiWith, duration, el, serverClock, showLink, since, stored } from "/static/common.js";
+import { hourChart } from "/static/charts.js";
+import {
+  LiveSocket, STATE_LABELS, apiWith, duration, el, serverClock, showLink, signInWithKey, since, stored,
+} from "/static/common.js";
+import { Supervision } from "/static/supervise.js";
 
 const $ = (id) => document.getElementById(id);
 const SESSION = "ccserver.wallboard";
 const CHART_EVERY_MS = 60_000;
-const SVG = "http://www.w3.org/2000/svg";
 const AGENT_STATES = ["ready", "reserved", "on_call", "wrap_up", "not_ready"]; // a queue's agents, in this order
 
-const board = { api: null, socket: null, chartTimer: null };
+const board = { api: null, socket: null, chartTimer: null, rows: new Map() }; // rows: agent id -> <tr>
+const supervision = new Supervision({ say });
 
 // ---- signing in --------------------------------------------------------------------------------------
 
-/** A `?key=` in the address is taken once, kept for this tab and removed from the address bar and history. */
-function keyFromAddress() {
-  const url = new URL(location.href);
-  const key = url.searchParams.get("key");
-  if (!key) return null;
-  url.searchParams.delete("key");
-  history.replaceState(null, "", url.pathname + url.search + url.hash);
-  return key;
-}
-
 function start(key) {
-  stored.save(SESSION, { key });
   board.api = apiWith(key);
   $("signin").hidden = true;
   $("board").hidden = false;
@@ -35,10 +29,11 @@ function start(key) {
     onStatus: (status, why) => {
       showLink($("link"), status, why);
       if (status === "refused") showSignIn(`The key was refused: ${why}.`);
-      else if (status === "reconnecting" && why) say(`Reconnecting: ${why}.`);
+      else if (status === "reconnecting" && why) say(`Reconnecting: ${why}.`, "link");
     },
   });
   board.socket.start();
+  supervision.start(board.api);
   drawChart();
   board.chartTimer = setInterval(drawChart, CHART_EVERY_MS);
 }
@@ -47,7 +42,8 @@ function showSignIn(why = "") {
   if (board.socket) board.socket.stop();
   clearInterval(board.chartTimer);
   stored.forget(SESSION);
-  Object.assign(board, { api: null, socket: null, chartTimer: null });
+  board.rows.forEach((row) => row.remove());
+  Object.assign(board, { api: null, socket: null, chartTimer: null, rows: new Map() });
   $("board").hidden = true;
   $("btn-signout").hidden = true;
   $("signin").hidden = false;
@@ -59,11 +55,10 @@ function showSignIn(why = "") {
 
 function render(frame) {
   serverClock.saw(frame.at);
-  say("");
+  if ($("message").dataset.about === "link") say(""); // the board is back: the reconnecting note is old news
   $("queues").replaceChildren(...frame.queues.map(queueTile));
   if (!frame.queues.length) $("queues").append(el("p", { class: "meta" }, "No queues are routed."));
-  $("agents").replaceChildren(...frame.agents.map(agentRow));
-  if (!frame.agents.length) $("agents").append(el("tr", {}, el("td", { colspan: 5, class: "meta" }, "Nobody is logged in.")));
+  showAgents(frame.agents);
   $("agent-count").textContent = `${frame.agents.length} logged in`;
   tick();
 }
@@ -101,13 +96,46 @@ function percent(value) {
   return value === null ? "—" : `${Math.round(value)}%`;
 }
 
+/**
+ * The agent grid, row by row in place: a row (and its buttons, focus and open menu) stays while its agent
+ * is logged in, however often the board is pushed.
+ */
+function showAgents(agents) {
+  const body = $("agents");
+  const here = new Set(agents.map((a) => a.id));
+  for (const [id, row] of board.rows) {
+    if (!here.has(id)) {
+      row.remove();
+      board.rows.delete(id);
+    }
+  }
+  agents.forEach((agent, index) => {
+    if (!board.rows.has(agent.id)) board.rows.set(agent.id, agentRow(agent));
+    const row = board.rows.get(agent.id);
+    fillRow(row, agent);
+    if (body.children[index] !== row) body.insertBefore(row, body.children[index] || null);
+  });
+  $("no-agents").hidden = agents.length > 0;
+}
+
 function agentRow(agent) {
-  return el("tr", { testid: "agent-row", "data-agent-id": agent.id, "data-state": agent.state },
+  return el("tr", { testid: "agent-row", "data-agent-id": agent.id },
     el("td", { class: "name" }, agent.name),
     el("td", {}, agent.extension),
-    el("td", {}, el("span", { class: "badge", "data-state": agent.state }, STATE_LABELS[agent.state] || agent.state)),
-    el("td", { class: "timer", "data-since": agent.since }, since(agent.since)),
-    el("td", {}, agent.reason || ""));
+    el("td", {}, el("span", { class: "badge" })),
+    el("td", { class: "timer" }),
+    el("td", { class: "reason" }),
+    supervision.cell(agent));
+}
+
+function fillRow(row, agent) {
+  const [, , state, timer, reason] = row.children;
+  row.dataset.state = agent.state;
+  state.firstChild.dataset.state = agent.state;
+  state.firstChild.textContent = STATE_LABELS[agent.state] || agent.state;
+  timer.dataset.since = agent.since;
+  timer.textContent = since(agent.since);
+  reason.textContent = supervision.reasonLabel(agent.reason);
 }
 
 // ---- today's calls per hour ---------------------------------------------------------------------------
@@ -116,51 +144,10 @@ async function drawChart() {
   const api = board.api;
   try {
     const report = await api("GET", "/api/v1/reports/kpis?group_by=hour");
-    if (board.api === api) $("chart").replaceChildren(barChart(report.groups));
+    if (board.api === api) $("chart").replaceChildren(hourChart(report.groups, "Calls today by hour"));
   } catch (error) {
     if (board.api === api) $("chart").replaceChildren(el("p", { class: "error" }, `No chart: ${error.message}`));
   }
-}
-
-function svg(tag, attrs = {}, ...children) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
-}
-
-/** Stacked bars, one per hour: answered (below) and abandoned (on top). */
-function barChart(hours) {
-  const [width, height, left, bottom, top] = [720, 240, 40, 24, 10];
-  const counts = hours.map((h) => ({ hour: new Date(h.group).getUTCHours(), answered: h.answered,
-    abandoned: h.abandoned ?? 0 }));
-  const max = Math.max(4, ...counts.map((c) => c.answered + c.abandoned));
-  const scale = (n) => ((height - bottom - top) * n) / max;
-  const step = (width - left) / Math.max(1, counts.length);
-  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "Calls today by hour" });
-  for (const tick of [0, Math.round(max / 2), max]) {
-    const y = height - bottom - scale(tick);
-    chart.append(svg("line", { x1: left, x2: width, y1: y, y2: y, class: "grid" }),
-      svg("text", { x: left - 6, y: y + 5, class: "axis", "text-anchor": "end" }, String(tick)));
-  }
-  counts.forEach((c, i) => {
-    const x = left + i * step + step * 0.15;
-    const base = height - bottom;
-    const bar = svg("g", { "data-testid": "bar", "data-hour": c.hour, "data-answered": c.answered,
-      "data-abandoned": c.abandoned },
-    svg("title", {}, `${String(c.hour).padStart(2, "0")}:00 UTC: ${c.answered} answered, ${c.abandoned} abandoned`),
-    svg("rect", { x, width: step * 0.7, y: base - scale(c.answered), height: scale(c.answered), class: "answered" }),
-    svg("rect", { x, width: step * 0.7, y: base - scale(c.answered + c.abandoned), height: scale(c.abandoned),
-      class: "abandoned" }));
-    chart.append(bar);
-    if (c.hour % 3 === 0) {
-      chart.append(svg("text", { x: x + step * 0.35, y: height - 6, class: "axis", "text-anchor": "middle" },
-        String(c.hour).padStart(2, "0")));
-    }
-  });
-  const legend = el("p", { class: "legend" }, el("span", { class: "key answered" }), "answered ",
-    el("span", { class: "key abandoned" }), "abandoned");
-  return el("div", {}, chart, legend);
 }
 
 // ---- clock ------------------------------------------------------------------------------------------------
@@ -170,20 +157,13 @@ function tick() {
   $("clock").textContent = new Date(serverClock.now() * 1000).toLocaleTimeString();
 }
 
-function say(text) {
+/** The message line: what the supervisor's last action did, or (`about` "link") why the board is not live. */
+function say(text, about = "action") {
   $("message").textContent = text;
+  $("message").dataset.about = about;
 }
 
-$("signin-form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  const key = event.target.key.value.trim();
-  event.target.reset();
-  $("signin-error").textContent = "";
-  start(key);
-});
 $("btn-signout").addEventListener("click", () => showSignIn());
 setInterval(tick, 1000);
 
-const key = keyFromAddress() || stored.load(SESSION)?.key;
-if (key) start(key);
-else showSignIn();
+signInWithKey(SESSION, { start, showSignIn });

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from browser_tools import LiveServer, ServeApp, screenshot
-from contact_center import PASSWORD, a_known_caller, a_reason, an_agent, ivr_pass
+from contact_center import PASSWORD, a_known_caller, a_reason, an_agent, ivr_pass, sign_in_at_the_desk
 from playwright.async_api import Page, WebSocket, expect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -55,12 +55,7 @@ async def desk(serve: ServeApp, test_settings: Settings, db_engine: AsyncEngine)
 
 
 async def sign_in(page: Page, desk: Desk) -> None:
-    await page.goto(f"{desk.server.url}/agent")
-    await page.get_by_test_id("signin-extension").fill(desk.agent.extension)
-    await page.get_by_test_id("signin-password").fill(PASSWORD)
-    await page.get_by_test_id("signin-password").press("Enter")
-    await expect(page.get_by_test_id("agent-name")).to_have_text(f"Grace Hopper · {desk.agent.extension}")
-    await expect(page.get_by_test_id("connection")).to_have_text("live")
+    await sign_in_at_the_desk(page, desk.server.url, desk.agent)
 
 
 async def test_a_wrong_password_and_an_unknown_extension_get_the_same_refusal(page: Page, desk: Desk) -> None:

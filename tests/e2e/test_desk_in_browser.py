@@ -56,10 +56,12 @@ async def test_a_real_call_pops_on_the_agent_s_page_and_its_wrap_up_lands_in_the
                                         keys="ww41001009", caller_id=f'"Rosa Browser" <{CALLER_NUMBER}>')
     call_id = str(call_key("sandbox", linkedid))
     await expect(page.get_by_test_id("pop-customer-name")).to_have_text("Rosa Browser", timeout=SOON)
-    await expect(page.get_by_test_id("pop-number")).to_contain_text(CALLER_NUMBER)
-    await expect(page.get_by_test_id("pop-ivr-path")).to_contain_text("account")
-    await expect(page.get_by_test_id("pop-collected")).to_contain_text("41001009")
-    await expect(page.get_by_test_id("pop-cases")).to_contain_text("Bill shows a double charge")
+    await expect(page.get_by_test_id("pop-number")).to_contain_text(CALLER_NUMBER, timeout=SOON)
+    await expect(page.get_by_test_id("pop-ivr-path")).to_contain_text("account", timeout=SOON)
+    await expect(page.get_by_test_id("pop-collected")).to_contain_text("41001009", timeout=SOON)
+    await expect(page.get_by_test_id("pop-cases")).to_contain_text("Bill shows a double charge", timeout=SOON)
+    await expect(page.get_by_test_id("pop-crm")).to_have_attribute(  # e2e_tech's screenpop_url, filled in
+        "href", f"https://crm.example/cust?phone=%2B14155550171&acct={customer.account_number}", timeout=SOON)
     await shot(page, "1-screen-pop")
 
     await expect(page.get_by_test_id("disposition")).to_be_visible(timeout=SOON)  # the call ended: wrap-up
