@@ -169,7 +169,7 @@ class Service:
         finally:
             log.info("stopping: draining the journal")
             await self.ivr.server.close()
-            await self.acd.live.close()
+            await self.acd.close()
             await self.desktop.close()
             with contextlib.suppress(TimeoutError):
                 await self.acd.store.flush(timeout=5)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -56,6 +56,7 @@ from ccserver.routing import (
     WaitingCall,
 )
 from ccserver.routing.model import AgentStatus
+from ccserver.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class LiveAcd:
         self._places: dict[str, CallPlace] = {}
         self._by_channel: dict[tuple[str, str], str] = {}  # (switch, uniqueid) -> call id
         self._parked: dict[str, WaitingCall] = {}  # callbacks waiting for a switch to be up
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet()  # AMI commands awaiting their replies
         self._wake = asyncio.Event()
         self.offers_sent = 0
         self.switch_errors = 0
@@ -396,7 +397,7 @@ class LiveAcd:
             place.agent_uniqueid = f"ccserver-cb-{uuid.uuid4().hex[:20]}"
             place.agent_switch_id = switch_id
             self._by_channel[(place.agent_switch_id, place.agent_uniqueid)] = offer.call_id
-            self._spawn(self._call_back(offer, place, place.agent_switch_id, place.agent_uniqueid))
+            self._tasks.spawn(self._call_back(offer, place, place.agent_switch_id, place.agent_uniqueid))
         else:
             self._redirect(offer.call_id, place, OFFER_CONTEXT, offer.extension)
 
@@ -420,7 +421,7 @@ class LiveAcd:
         channel = place.channel
         if channel is None:
             return
-        self._spawn(self._send_redirect(call_id, place.switch_id, channel, context, exten))
+        self._tasks.spawn(self._send_redirect(call_id, place.switch_id, channel, context, exten))
 
     async def _send_redirect(self, call_id: str, switch_id: str, channel: str, context: str, exten: str) -> None:
         try:
@@ -462,11 +463,6 @@ class LiveAcd:
     def _ringing(self, call_id: str) -> bool:
         assignment = self.engine.assignment(call_id)
         return assignment is not None and assignment.answered_at is None
-
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     # ---- records -------------------------------------------------------------------------------
 
@@ -524,9 +520,7 @@ class LiveAcd:
                 self._apply(outcome)
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.close()
 
 
 def _queued(call: WaitingCall) -> dict[str, Any]:

@@ -26,10 +26,12 @@ from ccserver.backbone import Backbone
 from ccserver.crm import acd_rows
 from ccserver.crm.acd_config import list_reasons
 from ccserver.crm.routing_snapshot import configured_snapshot
+from ccserver.events.tracker import CallTracker
 from ccserver.routing import Logout, RoutingEngine, Snapshot, WaitingCall
 from ccserver.routing.agent_states import Transition
 from ccserver.routing.model import AgentStatus
 from ccserver.supervisor import Supervisor
+from ccserver.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,7 @@ class Acd:
         self._config_changed = asyncio.Event()
         self._loaded = asyncio.Event()
         self.restored = False
-        self._monitors: set[asyncio.Task[None]] = set()
+        self._monitors = TaskSet()  # supervisors' phones being rung
 
     async def start(self, supervisor: Supervisor) -> None:
         try:
@@ -94,9 +96,7 @@ class Acd:
         database has reserved or on a call lost that call's tracking with the old process: reserved and
         wrap-up become ready, on-call not ready (the agent says when they are free)."""
         now = self._clock()
-        async with self._sessions() as session:
-            snapshot = await configured_snapshot(session=session)
-            reasons = [r.code for r in await list_reasons(session=session)]
+        snapshot, reasons = await self._read_config()
         statuses, changes = [], []
         for status in snapshot.statuses:
             settled = _settled_at_restart(status, now)
@@ -164,6 +164,15 @@ class Acd:
                     log.warning("ACD: switch %s silent for %.0f s: %d waiting callers to be called back",
                                 switch_id, now - since, lost)
 
+    def _trackers(self) -> dict[str, CallTracker]:
+        """Each switch's live calls and channels (who is bridged with whom)."""
+        return {switch_id: switch.ingest.tracker for switch_id, switch in self._backbone.switches.items()}
+
+    async def close(self) -> None:
+        """Stop commanding the switches: the live ACD's pending commands, supervisors' phones being rung."""
+        await self.live.close()
+        await self._monitors.close()
+
     def _channel_alive(self, switch_id: str, uniqueid: str) -> bool:
         switch = self._backbone.switches.get(switch_id)
         return switch is not None and switch.link.ready.is_set() and uniqueid in switch.ingest.tracker.legs
@@ -190,10 +199,13 @@ class Acd:
                 log.warning("ACD: configuration not refreshed (%s)", exc)
 
     async def _refresh(self) -> None:
+        self._apply_config(*await self._read_config())
+
+    async def _read_config(self) -> tuple[Snapshot, list[str]]:
+        """Queues, active agents in their recorded states, and the not-ready reason codes."""
         async with self._sessions() as session:
             snapshot = await configured_snapshot(session=session)
-            reasons = [r.code for r in await list_reasons(session=session)]
-        self._apply_config(snapshot, reasons)
+            return snapshot, [r.code for r in await list_reasons(session=session)]
 
     def _apply_config(self, snapshot: Snapshot, reasons: list[str]) -> None:
         engine, now = self.live.engine, self._clock()
@@ -221,13 +233,10 @@ class Acd:
         not routed), NotOnACall, ValueError (mode)."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
-        trackers = {switch_id: switch.ingest.tracker for switch_id, switch in self._backbone.switches.items()}
-        plan = plan_monitor(self.live, trackers, agent_id, mode, supervisor_extension)  # type: ignore[arg-type]
+        plan = plan_monitor(self.live, self._trackers(), agent_id, mode, supervisor_extension)  # type: ignore[arg-type]
         self.live.note(plan.call_id, "SupervisorMonitor", mode=mode, agent_id=agent_id, by=by,
                        supervisor_extension=supervisor_extension, spied_channel=plan.agent_channel)
-        task = asyncio.create_task(self._ring_supervisor(plan, by), name=f"monitor {plan.call_id}")
-        self._monitors.add(task)
-        task.add_done_callback(self._monitors.discard)
+        self._monitors.spawn(self._ring_supervisor(plan, by), name=f"monitor {plan.call_id}")
         return plan
 
     async def transfer(self, agent_id: str, *, queue: str | None, extension: str | None, by: str) -> str:
@@ -236,8 +245,7 @@ class Acd:
         Raises KeyError (agent not routed or unknown queue), NotOnACall, SwitchUnavailable."""
         if queue is not None and queue not in self.live.engine.queues:
             raise KeyError(f"queue {queue}")
-        trackers = {switch_id: switch.ingest.tracker for switch_id, switch in self._backbone.switches.items()}
-        call_id, place, agent_channel = agent_side(self.live, trackers, agent_id)
+        call_id, place, agent_channel = agent_side(self.live, self._trackers(), agent_id)
         self.live.note(call_id, "TransferAsked", by=by, to_queue=queue, to_extension=extension)
         try:
             await self._backbone.gateway().blind_transfer(

@@ -134,7 +134,7 @@ async def _rounds(args: argparse.Namespace, dsn: str, ami_url: str, spool: Path)
     finally:
         await http.aclose()
         await ivr.server.close()
-        await acd.live.close()
+        await acd.close()
         await supervisor.stop()
         await backbone.stop()
         await engine.dispose()

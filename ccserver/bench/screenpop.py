@@ -215,7 +215,7 @@ async def _measure(
         server.should_exit = True
         await serving
         await ivr.server.close()
-        await acd.live.close()
+        await acd.close()
         await desktop.close()
         await supervisor.stop()
         await backbone.stop()

@@ -8,10 +8,9 @@ the `screenpop` follows once the customer, the IVR path, recent interactions and
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -25,6 +24,7 @@ from ccserver.crm.errors import NotFound
 from ccserver.crm.queues import get_queue
 from ccserver.desktop.feed import AgentFeed
 from ccserver.events.model import IvrSession
+from ccserver.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +45,14 @@ class Desktop:
         self._ivr_session = ivr_session
         self._history = history
         self._open_cases = cases
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet()  # screen-pops being looked up
         self.pops_failed = 0
 
     def __call__(self, kind: str, data: dict[str, Any]) -> None:
         agent_id = str(data["agent_id"])
         self.feed.publish(agent_id, kind, {k: v for k, v in data.items() if k != "agent_id"})
         if kind == "offer":
-            self._spawn(self._pop(agent_id, data))
+            self._tasks.spawn(self._pop(agent_id, data))
 
     async def _pop(self, agent_id: str, offer: dict[str, Any]) -> None:
         try:
@@ -96,15 +96,8 @@ class Desktop:
         found = await find_by_phone(session=session, phone=number, default_region=self._default_region, limit=1)
         return found[0] if found else None
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.close()
 
 
 async def _crm_url(session: AsyncSession, offer: dict[str, Any], customer: Customer | None) -> str | None:

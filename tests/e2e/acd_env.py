@@ -161,7 +161,7 @@ class Env:
         """As a stopping ccserver does: nothing more from it, what it decided is stored."""
         (backbone or self.backbone).bus.unsubscribe(self.acd.live)
         await self.http.aclose()
-        await self.acd.live.close()
+        await self.acd.close()
         await self.desktop.close()
         await self.acd.store.flush()
         await self.supervisor.stop()
